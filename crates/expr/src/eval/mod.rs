@@ -668,3 +668,6 @@ pub(crate) fn compare(op: CmpOp, l: &Value, r: &Value) -> bool {
         CmpOp::Le => ordering != Ordering::Greater,
     }
 }
+
+#[cfg(test)]
+mod tests;
