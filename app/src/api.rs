@@ -1,0 +1,376 @@
+//! Wire types and server functions of the portal. Each server function is a public HTTP
+//! endpoint under `/api/`: it checks the session and role, calls the store once, and maps
+//! errors. The session guard already refuses every endpoint but sign-in and setup to callers
+//! without a session; the role checks here are the second line.
+
+use crate::error::AppError;
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use crate::server::{self as srv, auth};
+#[cfg(feature = "ssr")]
+use steward_store::Role;
+
+/// An administrator as the portal shows one.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AdminView {
+    pub email: String,
+    pub display_name: String,
+    pub roles: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub last_sign_in_at: Option<DateTime<Utc>>,
+}
+
+#[cfg(feature = "ssr")]
+impl From<&steward_store::Admin> for AdminView {
+    fn from(a: &steward_store::Admin) -> Self {
+        Self {
+            email: a.email.clone(),
+            display_name: a.display_name.clone(),
+            roles: a.roles.iter().map(|r| r.label().to_string()).collect(),
+            created_at: a.created_at,
+            last_sign_in_at: a.last_sign_in_at,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AuditEventView {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub action: String,
+    pub target: Option<String>,
+    pub succeeded: bool,
+    pub detail: Option<String>,
+    pub ip: Option<String>,
+    pub operation_id: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub events: Vec<AuditEventView>,
+    /// Pass as `before` to get the next (older) page; `None` on the last page.
+    pub next_before: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TenantSettings {
+    pub version: String,
+    pub public_url: String,
+    pub database_backend: String,
+    pub database: String,
+    pub data_dir: String,
+    pub admins: Vec<AdminView>,
+    pub session_expires_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OverviewFacts {
+    pub admin_count: i64,
+    pub database_backend: String,
+    pub database_healthy: bool,
+}
+
+#[cfg(feature = "ssr")]
+fn audit(
+    state: &srv::PortalState,
+    actor: &str,
+    action: &str,
+    target: Option<&str>,
+    outcome: steward_store::Outcome,
+    detail: Option<String>,
+) -> impl std::future::Future<Output = ()> + Send + 'static {
+    let store = state.store.clone();
+    let event = steward_store::NewAuditEvent {
+        at: Utc::now(),
+        actor: actor.to_string(),
+        action: action.to_string(),
+        target: target.map(str::to_string),
+        outcome,
+        detail,
+        ip: request_ip(),
+        operation_id: srv::operation_id(),
+    };
+    async move {
+        // An audit write that fails must not undo what it records, but must be visible.
+        if let Err(e) = store.record_audit(event).await {
+            tracing::error!(error = %e, "could not write the audit log");
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn request_ip() -> Option<String> {
+    use_context::<http::request::Parts>()
+        .and_then(|p| p.extensions.get::<srv::ClientIp>().map(|ip| ip.0.clone()))
+}
+
+#[cfg(feature = "ssr")]
+fn user_agent() -> Option<String> {
+    use_context::<http::request::Parts>().and_then(|p| {
+        p.headers
+            .get(http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.chars().take(300).collect())
+    })
+}
+
+#[cfg(feature = "ssr")]
+fn set_cookie(value: &str) {
+    if let (Some(resp), Ok(v)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        http::HeaderValue::from_str(value),
+    ) {
+        resp.append_header(http::header::SET_COOKIE, v);
+    }
+}
+
+/// Signs in with email and password; on success sets the session cookie and sends the
+/// browser to `next` (a path on this site) or the overview.
+#[server(endpoint = "sign_in")]
+pub async fn sign_in(
+    email: String,
+    password: String,
+    next: Option<String>,
+) -> Result<(), AppError> {
+    let state = srv::portal_state()?;
+    let missing = crate::error::field_errors([
+        (
+            "email",
+            email
+                .trim()
+                .is_empty()
+                .then(|| "Enter your email address.".to_string()),
+        ),
+        (
+            "password",
+            password
+                .is_empty()
+                .then(|| "Enter your password.".to_string()),
+        ),
+    ]);
+    if !missing.is_empty() {
+        srv::set_status(422);
+        return Err(AppError::invalid(missing));
+    }
+    let ip = request_ip().unwrap_or_else(|| "unknown".into());
+    let now = Utc::now();
+    match auth::authenticate(&state, &email, &password, &ip, now).await {
+        Ok(admin) => {
+            let cookie = auth::start_session(&state, &admin, Some(ip), user_agent(), now)
+                .await
+                .map_err(srv::internal)?;
+            set_cookie(&cookie);
+            audit(
+                &state,
+                &admin.email,
+                "admin.sign_in",
+                None,
+                steward_store::Outcome::Success,
+                None,
+            )
+            .await;
+            tracing::info!(admin = %admin.email, "admin signed in");
+            leptos_axum::redirect(&srv::middleware::safe_next(next.as_deref()));
+            Ok(())
+        }
+        Err(failure) => {
+            let err = failure.into_app_error();
+            audit(
+                &state,
+                email.trim(),
+                "admin.sign_in",
+                None,
+                steward_store::Outcome::Failure,
+                Some(err.message.clone()),
+            )
+            .await;
+            srv::set_status(err.code.status());
+            Err(err)
+        }
+    }
+}
+
+#[server(endpoint = "sign_out")]
+pub async fn sign_out() -> Result<(), AppError> {
+    let state = srv::portal_state()?;
+    let session = srv::current_session()?;
+    state
+        .store
+        .delete_session(&session.token_hash)
+        .await
+        .map_err(srv::internal)?;
+    set_cookie(&auth::clear_cookie(state.info.secure_cookies));
+    audit(
+        &state,
+        &session.admin.email,
+        "admin.sign_out",
+        None,
+        steward_store::Outcome::Success,
+        None,
+    )
+    .await;
+    leptos_axum::redirect("/sign-in");
+    Ok(())
+}
+
+/// Whether the one-time setup is still open (no administrator exists yet).
+#[server(endpoint = "setup_status")]
+pub async fn setup_open() -> Result<bool, AppError> {
+    let state = srv::portal_state()?;
+    Ok(state.setup.is_armed())
+}
+
+/// Creates the first administrator with the one-time token from the server log, then
+/// signs them in.
+#[server(endpoint = "setup")]
+pub async fn complete_setup(
+    token: String,
+    email: String,
+    display_name: String,
+    password: String,
+    password_confirm: String,
+) -> Result<(), AppError> {
+    use crate::error::ErrorCode;
+    let state = srv::portal_state()?;
+    if !state.setup.is_armed() {
+        srv::set_status(409);
+        return Err(AppError::new(
+            ErrorCode::SetupDone,
+            "Setup is already complete. Sign in with an administrator account.",
+        ));
+    }
+    if !state.setup.accepts(token.trim()) {
+        srv::set_status(403);
+        audit(
+            &state,
+            email.trim(),
+            "tenant.setup",
+            None,
+            steward_store::Outcome::Failure,
+            Some("wrong setup token".into()),
+        )
+        .await;
+        return Err(AppError::new(
+            ErrorCode::SetupTokenInvalid,
+            "The setup token is not valid. Copy the setup link from the server log again; a restart prints a new one.",
+        ));
+    }
+    let fields =
+        auth::validate_new_admin(&email, &display_name, &password, Some(&password_confirm));
+    if !fields.is_empty() {
+        srv::set_status(422);
+        return Err(AppError::invalid(fields));
+    }
+    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
+        .await
+        .map_err(srv::internal)?
+        .map_err(srv::internal)?;
+    let admin = match state
+        .store
+        .create_first_admin(steward_store::NewAdmin {
+            email,
+            display_name: display_name.trim().to_string(),
+            password_hash: hash,
+            roles: vec![Role::GlobalAdministrator],
+        })
+        .await
+    {
+        Ok(admin) => admin,
+        Err(steward_store::StoreError::AlreadyInitialised) => {
+            state.setup.disarm();
+            srv::set_status(409);
+            return Err(AppError::new(
+                ErrorCode::SetupDone,
+                "Setup is already complete. Sign in with an administrator account.",
+            ));
+        }
+        Err(e) => return Err(srv::internal(e)),
+    };
+    state.setup.disarm();
+    tracing::info!(admin = %admin.email, "first administrator created through the setup page");
+    audit(
+        &state,
+        &admin.email,
+        "tenant.setup",
+        Some(&admin.email),
+        steward_store::Outcome::Success,
+        Some("first Global Administrator created".into()),
+    )
+    .await;
+    let cookie = auth::start_session(&state, &admin, request_ip(), user_agent(), Utc::now())
+        .await
+        .map_err(srv::internal)?;
+    set_cookie(&cookie);
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+#[server(endpoint = "current_admin")]
+pub async fn current_admin() -> Result<AdminView, AppError> {
+    let session = srv::current_session()?;
+    Ok(AdminView::from(&session.admin))
+}
+
+#[server(endpoint = "overview")]
+pub async fn load_overview() -> Result<OverviewFacts, AppError> {
+    srv::require_role(Role::GlobalAdministrator)?;
+    let state = srv::portal_state()?;
+    let admin_count = state.store.count_admins().await.map_err(srv::internal)?;
+    Ok(OverviewFacts {
+        admin_count,
+        database_backend: state.store.backend_name().to_string(),
+        database_healthy: state.store.ping().await.is_ok(),
+    })
+}
+
+#[server(endpoint = "load_audit_events")]
+pub async fn load_audit_events(before: Option<i64>) -> Result<AuditPage, AppError> {
+    const PAGE: u32 = 50;
+    srv::require_role(Role::GlobalAdministrator)?;
+    let state = srv::portal_state()?;
+    let mut events = state
+        .store
+        .list_audit(before, PAGE + 1)
+        .await
+        .map_err(srv::internal)?;
+    let more = events.len() > PAGE as usize;
+    events.truncate(PAGE as usize);
+    let next_before = more.then(|| events.last().map(|e| e.id)).flatten();
+    Ok(AuditPage {
+        events: events
+            .into_iter()
+            .map(|e| AuditEventView {
+                id: e.id,
+                at: e.at,
+                actor: e.actor,
+                action: e.action,
+                target: e.target,
+                succeeded: e.outcome == steward_store::Outcome::Success,
+                detail: e.detail,
+                ip: e.ip,
+                operation_id: e.operation_id,
+            })
+            .collect(),
+        next_before,
+    })
+}
+
+#[server(endpoint = "load_settings")]
+pub async fn load_settings() -> Result<TenantSettings, AppError> {
+    let session = srv::require_role(Role::GlobalAdministrator)?;
+    let state = srv::portal_state()?;
+    let admins = state.store.list_admins().await.map_err(srv::internal)?;
+    Ok(TenantSettings {
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        public_url: state.info.public_url.clone(),
+        database_backend: state.store.backend_name().to_string(),
+        database: state.info.database.clone(),
+        data_dir: state.info.data_dir.clone(),
+        admins: admins.iter().map(AdminView::from).collect(),
+        session_expires_at: session.info.expires_at,
+    })
+}

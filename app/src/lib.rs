@@ -1,0 +1,73 @@
+//! Steward's admin portal: Leptos components and server functions.
+//!
+//! Built twice: with `ssr` into the server (rendering pages, running server functions) and
+//! with `hydrate` into the WASM bundle that makes those pages interactive. Everything under
+//! [`server`] exists only in the server build.
+
+pub mod api;
+pub mod components;
+pub mod error;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod server;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::path;
+
+use components::PortalLayout;
+use pages::*;
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Lets browser tests (and curious admins) know when the page has become interactive.
+    Effect::new(move |_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+    view! {
+        <Stylesheet id="leptos" href="/pkg/steward.css"/>
+        <Link rel="icon" type_="image/svg+xml" href="/favicon.svg"/>
+        <Meta name="color-scheme" content="light"/>
+        <Title formatter=|page: String| {
+            if page.is_empty() { "Steward".to_string() } else { format!("{page} · Steward") }
+        }/>
+        <Router>
+            <Routes fallback=|| view! { <NotFoundPage/> }>
+                <Route path=path!("/sign-in") view=SignInPage/>
+                <Route path=path!("/setup") view=SetupPage/>
+                <ParentRoute path=path!("") view=PortalLayout>
+                    <Route path=path!("") view=OverviewPage/>
+                    <Route path=path!("users") view=UsersPage/>
+                    <Route path=path!("groups") view=GroupsPage/>
+                    <Route path=path!("applications") view=ApplicationsPage/>
+                    <Route path=path!("provisioning-logs") view=ProvisioningLogsPage/>
+                    <Route path=path!("audit-logs") view=AuditLogsPage/>
+                    <Route path=path!("settings") view=SettingsPage/>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

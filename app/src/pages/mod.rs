@@ -1,0 +1,17 @@
+//! One module per page of the portal.
+
+mod audit_logs;
+mod not_found;
+mod overview;
+mod placeholders;
+mod settings;
+mod setup;
+mod sign_in;
+
+pub use audit_logs::AuditLogsPage;
+pub use not_found::NotFoundPage;
+pub use overview::OverviewPage;
+pub use placeholders::{ApplicationsPage, GroupsPage, ProvisioningLogsPage, UsersPage};
+pub use settings::SettingsPage;
+pub use setup::SetupPage;
+pub use sign_in::SignInPage;

@@ -1,0 +1,138 @@
+//! Server-side half of the portal (compiled only with the `ssr` feature): shared state,
+//! authentication, the request middleware and helpers the server functions use.
+
+pub mod auth;
+pub mod middleware;
+
+use crate::error::{AppError, ErrorCode};
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use leptos::prelude::use_context;
+use std::sync::{Arc, Mutex};
+use steward_store::{Role, Store};
+
+pub use middleware::{ClientIp, CurrentSession, OperationId};
+
+/// What every request handler and server function can reach. Cheap to clone.
+#[derive(Clone)]
+pub struct PortalState {
+    pub leptos_options: LeptosOptions,
+    pub store: Arc<dyn Store>,
+    pub setup: SetupGate,
+    pub info: Arc<TenantInfo>,
+}
+
+impl FromRef<PortalState> for LeptosOptions {
+    fn from_ref(state: &PortalState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// Facts about this installation shown on the Settings page and used by the guards.
+#[derive(Clone, Debug)]
+pub struct TenantInfo {
+    /// The URL admins use to reach the portal, without a trailing slash.
+    pub public_url: String,
+    /// The database URL with any password redacted.
+    pub database: String,
+    pub data_dir: String,
+    /// Whether cookies carry `Secure` (the public URL is https).
+    pub secure_cookies: bool,
+}
+
+/// The one-time token that protects `/setup` while no administrator exists.
+#[derive(Clone, Default)]
+pub struct SetupGate {
+    token_hash: Arc<Mutex<Option<String>>>,
+}
+
+impl SetupGate {
+    /// Arms the gate and returns the token to print in the server log.
+    pub fn arm(&self) -> String {
+        let token = auth::random_token();
+        *self.lock() = Some(auth::hash_token(&token));
+        token
+    }
+
+    pub fn is_armed(&self) -> bool {
+        self.lock().is_some()
+    }
+
+    /// Whether `token` opens the gate; constant-time in the token's content.
+    pub fn accepts(&self, token: &str) -> bool {
+        match self.lock().as_deref() {
+            Some(expected) => {
+                auth::constant_time_eq(expected.as_bytes(), auth::hash_token(token).as_bytes())
+            }
+            None => false,
+        }
+    }
+
+    /// Closes the gate for good (setup is done).
+    pub fn disarm(&self) {
+        *self.lock() = None;
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<String>> {
+        // A poisoned lock only means a panic elsewhere; the Option inside is still valid.
+        self.token_hash.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// The shared state, from inside a server function or component.
+pub fn portal_state() -> Result<PortalState, AppError> {
+    use_context::<PortalState>()
+        .ok_or_else(|| internal("portal state missing from the Leptos context"))
+}
+
+/// The operation id of the request being served.
+pub fn operation_id() -> Option<String> {
+    use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<OperationId>().map(|id| id.0.clone()))
+}
+
+/// The signed-in admin, or `AUTH-0003`. The session guard has already checked this for
+/// every route but sign-in; server functions call it to learn who is asking.
+pub fn current_session() -> Result<CurrentSession, AppError> {
+    use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<CurrentSession>().cloned())
+        .ok_or_else(|| AppError::new(ErrorCode::SignInRequired, "Sign in to continue."))
+}
+
+/// The signed-in admin, who must hold `role`.
+pub fn require_role(role: Role) -> Result<CurrentSession, AppError> {
+    let session = current_session()?;
+    if session.admin.has_role(role) {
+        Ok(session)
+    } else {
+        Err(AppError::new(
+            ErrorCode::Forbidden,
+            format!(
+                "This needs the {} role. Ask a Global Administrator for access.",
+                role.label()
+            ),
+        ))
+    }
+}
+
+/// Logs an internal failure once, with the operation id, and returns the generic error the
+/// admin sees (which carries the same id).
+pub fn internal(cause: impl std::fmt::Display) -> AppError {
+    let op = operation_id().unwrap_or_else(|| "-".into());
+    tracing::error!(operation_id = %op, error = %cause, "internal error");
+    AppError::new(
+        ErrorCode::Internal,
+        "Something went wrong inside Steward. Try again; if it keeps happening, give the operation id to your support contact.",
+    )
+    .with_operation_id(op)
+}
+
+/// Sets the HTTP status of the response being built for the current request.
+pub fn set_status(status: u16) {
+    if let (Some(resp), Ok(code)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        http::StatusCode::from_u16(status),
+    ) {
+        resp.set_status(code);
+    }
+}

@@ -1,0 +1,150 @@
+//! Steward's persistence layer.
+//!
+//! Callers talk to [`Store`], a set of small capability traits (admins, sessions, sign-in
+//! throttling, audit log, health). Each database backend implements all of them; today that
+//! is [`sqlite::SqliteStore`]. [`open`] picks the backend from the database URL, so adding
+//! PostgreSQL later touches this crate only.
+
+pub mod error;
+pub mod model;
+pub mod sqlite;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+
+pub use error::{StoreError, StoreResult};
+pub use model::*;
+
+/// Administrators and their roles.
+#[async_trait]
+pub trait AdminStore: Send + Sync {
+    async fn count_admins(&self) -> StoreResult<i64>;
+    /// Creates an admin; [`StoreError::Conflict`] when the email is taken.
+    async fn create_admin(&self, new: NewAdmin) -> StoreResult<Admin>;
+    /// Creates the first admin, atomically refusing with [`StoreError::AlreadyInitialised`]
+    /// when any admin exists (two setup pages submitted at once cannot both win).
+    async fn create_first_admin(&self, new: NewAdmin) -> StoreResult<Admin>;
+    async fn admin_by_email(&self, email: &str) -> StoreResult<Option<AdminCredentials>>;
+    async fn list_admins(&self) -> StoreResult<Vec<Admin>>;
+    async fn record_sign_in(&self, id: AdminId, at: DateTime<Utc>) -> StoreResult<()>;
+}
+
+/// Browser sessions, keyed by the SHA-256 of the cookie token.
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    async fn create_session(&self, new: NewSession) -> StoreResult<()>;
+    /// The admin owning a live (unexpired) session.
+    async fn session_admin(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<(Admin, SessionInfo)>>;
+    async fn extend_session(
+        &self,
+        token_hash: &str,
+        seen_at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
+    async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64>;
+}
+
+/// Failed sign-in bookkeeping for rate limiting. Kept in the database so limits survive
+/// restarts and hold across several server processes.
+#[async_trait]
+pub trait SignInThrottle: Send + Sync {
+    async fn sign_in_failures_since(
+        &self,
+        email: &str,
+        ip: &str,
+        since: DateTime<Utc>,
+    ) -> StoreResult<FailureCounts>;
+    async fn record_sign_in_failure(
+        &self,
+        email: &str,
+        ip: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    async fn clear_sign_in_failures(&self, email: &str) -> StoreResult<()>;
+    async fn prune_sign_in_failures(&self, before: DateTime<Utc>) -> StoreResult<u64>;
+}
+
+/// The tenant's audit log: who did what, when, from where.
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    async fn record_audit(&self, event: NewAuditEvent) -> StoreResult<()>;
+    /// Newest first; `before` is the id of the last event of the previous page.
+    async fn list_audit(&self, before: Option<i64>, limit: u32) -> StoreResult<Vec<AuditEvent>>;
+}
+
+#[async_trait]
+pub trait Health: Send + Sync {
+    /// Succeeds when the database answers a query.
+    async fn ping(&self) -> StoreResult<()>;
+    /// A short name of the backend for status pages, e.g. "SQLite".
+    fn backend_name(&self) -> &'static str;
+}
+
+/// Everything Steward persists. Hold it as `Arc<dyn Store>`.
+pub trait Store: AdminStore + SessionStore + SignInThrottle + AuditStore + Health {}
+impl<T: AdminStore + SessionStore + SignInThrottle + AuditStore + Health> Store for T {}
+
+/// Opens the database named by `url`, creating it when missing, and applies migrations.
+pub async fn open(url: &str) -> StoreResult<Arc<dyn Store>> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(sqlite::SqliteStore::open(url).await?))
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Err(StoreError::UnsupportedBackend(
+            "the PostgreSQL backend is not available yet; use a sqlite: URL".into(),
+        ))
+    } else {
+        Err(StoreError::UnsupportedBackend(format!(
+            "unrecognised database URL scheme in {:?}; expected sqlite:PATH",
+            redact_url(url)
+        )))
+    }
+}
+
+/// The URL with any password replaced, for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.find(':') {
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme_end + 3],
+                    &userinfo[..colon],
+                    &url[at..]
+                ),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn redacts_passwords_in_urls() {
+        let cases = [
+            (
+                "postgres://steward:hunter2@db/steward",
+                "postgres://steward:***@db/steward",
+            ),
+            (
+                "postgres://steward@db/steward",
+                "postgres://steward@db/steward",
+            ),
+            ("sqlite://data/steward.db", "sqlite://data/steward.db"),
+            ("sqlite:data/a@b.db", "sqlite:data/a@b.db"),
+        ];
+        for (url, want) in cases {
+            assert_eq!(redact_url(url), want, "{url}");
+        }
+    }
+}

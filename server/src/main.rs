@@ -1,0 +1,125 @@
+//! `steward`: serves the portal and API, and administers an installation from the command
+//! line. Start-up problems (bad configuration, a database that cannot be opened, a port in
+//! use) are reported as one clear message and a non-zero exit, never a panic.
+
+mod admin_cli;
+mod config;
+mod router;
+mod secret_key;
+mod serve;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "steward",
+    version,
+    about = "Steward identity provisioning: portal, API and provisioning engine"
+)]
+struct Cli {
+    /// A TOML configuration file; STEWARD_* environment variables override its values.
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the portal (the default).
+    Serve,
+    /// Manage administrators.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Show the effective configuration (secrets redacted), or what is wrong with it.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an administrator with the Global Administrator role.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// The name shown in the portal; defaults to the part of the email before the @.
+        #[arg(long)]
+        name: Option<String>,
+        /// Read the password from the first line of standard input instead of prompting.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Validate the configuration and print it as TOML.
+    Check,
+}
+
+/// Exit status for configuration errors, distinct from runtime failures (1).
+const EXIT_CONFIG: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let (config, warnings) = match config::Config::load(cli.config.as_deref(), std::env::vars()) {
+        Ok(loaded) => loaded,
+        Err(errors) => {
+            eprintln!("error: {errors}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => runtime.block_on(serve::run(config, warnings)),
+        Command::Admin {
+            command:
+                AdminCommand::Create {
+                    email,
+                    name,
+                    password_stdin,
+                },
+        } => {
+            for w in &warnings {
+                eprintln!("warning: {w}");
+            }
+            runtime.block_on(admin_cli::create(
+                &config,
+                &email,
+                name.as_deref(),
+                password_stdin,
+            ))
+        }
+        Command::Config {
+            command: ConfigCommand::Check,
+        } => {
+            for w in &warnings {
+                eprintln!("warning: {w}");
+            }
+            print!("{config}");
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! `steward serve`: start-up in a fixed order (logging, data folder, secret key, database,
+//! first-run setup, listener), then serve until SIGTERM or SIGINT and shut down gracefully.
+
+use crate::config::{Config, LogFormat};
+use anyhow::Context;
+use leptos::config::get_configuration;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use steward_app::server::{PortalState, SetupGate, TenantInfo};
+
+pub fn init_tracing(config: &Config) {
+    let filter = tracing_subscriber::EnvFilter::builder()
+        .parse(&config.log)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let _ = match config.log_format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
+
+pub fn ensure_data_dir(config: &Config) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&config.data_dir).with_context(|| {
+        format!(
+            "cannot create the data folder {} (STEWARD_DATA_DIR); check the path and its permissions",
+            config.data_dir.display()
+        )
+    })
+}
+
+pub async fn run(config: Config, warnings: Vec<String>) -> anyhow::Result<()> {
+    init_tracing(&config);
+    for w in warnings {
+        tracing::warn!("{w}");
+    }
+    tracing::info!(config = ?config, "starting Steward {}", env!("CARGO_PKG_VERSION"));
+
+    ensure_data_dir(&config)?;
+    let key_path = config.secret_key_path();
+    let (key, generated) = crate::secret_key::load(&key_path, config.secret_key_file.is_none())?;
+    if generated {
+        tracing::warn!(
+            path = %key_path.display(),
+            "generated a new secret key; back it up: stored credentials cannot be decrypted without it. \
+             Set STEWARD_SECRET_KEY_FILE to keep it outside the data folder"
+        );
+    }
+    tracing::info!(fingerprint = %key.fingerprint(), "secret key loaded");
+
+    let store = steward_store::open(&config.database_url).await?;
+    tracing::info!(database = %steward_store::redact_url(&config.database_url), "database ready");
+
+    let setup = SetupGate::default();
+    if store.count_admins().await? == 0 {
+        let token = setup.arm();
+        tracing::warn!(
+            "no administrator exists yet. Create one at {}/setup?token={token} \
+             or with `steward admin create --email EMAIL`",
+            config.public_url
+        );
+    }
+
+    let mut leptos_options = get_configuration(None)
+        .context("cannot read the Leptos site settings (LEPTOS_* variables)")?
+        .leptos_options;
+    leptos_options.site_addr = config.listen;
+    if leptos_options.output_name.is_empty() {
+        leptos_options.output_name = "steward".into();
+    }
+
+    let state = PortalState {
+        leptos_options,
+        store: store.clone(),
+        setup,
+        info: Arc::new(TenantInfo {
+            public_url: config.public_url.clone(),
+            database: steward_store::redact_url(&config.database_url),
+            data_dir: config.data_dir.display().to_string(),
+            secure_cookies: config.public_url.starts_with("https://"),
+        }),
+    };
+    let app = crate::router::build(state);
+
+    let listener = tokio::net::TcpListener::bind(config.listen).await.map_err(|e| {
+        let hint = match e.kind() {
+            std::io::ErrorKind::AddrInUse => {
+                "another process is using this port; stop it or set STEWARD_LISTEN to another address"
+            }
+            std::io::ErrorKind::PermissionDenied => "ports below 1024 need privileges; use a higher port",
+            std::io::ErrorKind::AddrNotAvailable => "this machine has no such address",
+            _ => "check STEWARD_LISTEN",
+        };
+        anyhow::anyhow!("cannot listen on {}: {e}; {hint}", config.listen)
+    })?;
+    let local = listener.local_addr()?;
+    tracing::info!(address = %local, "Steward is listening on http://{local}");
+
+    let housekeeping = tokio::spawn(housekeeping(store));
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("the HTTP server failed")?;
+    housekeeping.abort();
+    tracing::info!("Steward stopped");
+    Ok(())
+}
+
+/// Removes expired sessions and old sign-in failures every ten minutes.
+async fn housekeeping(store: Arc<dyn steward_store::Store>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        let now = chrono::Utc::now();
+        match store.delete_expired_sessions(now).await {
+            Ok(n) if n > 0 => tracing::debug!(removed = n, "expired sessions removed"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "could not remove expired sessions"),
+        }
+        if let Err(e) = store
+            .prune_sign_in_failures(now - chrono::Duration::days(1))
+            .await
+        {
+            tracing::warn!(error = %e, "could not prune old sign-in failures");
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => tracing::info!("SIGINT received, finishing open requests"),
+        _ = terminate => tracing::info!("SIGTERM received, finishing open requests"),
+    }
+}
