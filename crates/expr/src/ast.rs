@@ -21,7 +21,10 @@ pub enum Expr {
     /// A named constant: `vbBinaryCompare`, `vbTextCompare`, `True`, `False`.
     Constant(Constant),
     /// `Function(arg, , arg)`: `None` is a left-out optional argument.
-    Call { function: Function, args: Vec<Option<Expr>> },
+    Call {
+        function: Function,
+        args: Vec<Option<Expr>>,
+    },
     /// `lhs op rhs`, only allowed as the condition of `IIF` and the argument of `CBool`.
     Compare {
         op: CmpOp,
@@ -111,12 +114,7 @@ impl Expr {
     pub fn depth(&self) -> usize {
         match self {
             Expr::Call { args, .. } => {
-                1 + args
-                    .iter()
-                    .flatten()
-                    .map(Expr::depth)
-                    .max()
-                    .unwrap_or(0)
+                1 + args.iter().flatten().map(Expr::depth).max().unwrap_or(0)
             }
             Expr::Compare { lhs, rhs, .. } => 1 + lhs.depth().max(rhs.depth()),
             _ => 1,
@@ -220,7 +218,10 @@ mod tests {
                 None,
             ],
         };
-        assert_eq!(e.to_string(), r#"Replace([mail], "@contoso.com", , , "", , )"#);
+        assert_eq!(
+            e.to_string(),
+            r#"Replace([mail], "@contoso.com", , , "", , )"#
+        );
         let s = Expr::Str(r#"Company name: "Contoso" \o/"#.into());
         assert_eq!(s.to_string(), r#""Company name: \"Contoso\" \\o/""#);
         assert_eq!(Expr::Number(NumberLit::Hex(0xF7)).to_string(), "&HF7");

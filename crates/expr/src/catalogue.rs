@@ -275,7 +275,12 @@ pub fn suggest_function(name: &str) -> Option<&'static str> {
     };
     FUNCTIONS
         .iter()
-        .map(|info| (edit_distance(&lower, &info.name.to_ascii_lowercase()), info.name))
+        .map(|info| {
+            (
+                edit_distance(&lower, &info.name.to_ascii_lowercase()),
+                info.name,
+            )
+        })
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, _)| *d)
         .map(|(_, n)| n)

@@ -55,7 +55,10 @@ impl FixedContext {
 impl Default for FixedContext {
     /// 1 January 2000, midnight UTC, seed 0.
     fn default() -> Self {
-        FixedContext::new(DateTime::<Utc>::from_timestamp(946_684_800, 0).unwrap_or_default(), 0)
+        FixedContext::new(
+            DateTime::<Utc>::from_timestamp(946_684_800, 0).unwrap_or_default(),
+            0,
+        )
     }
 }
 

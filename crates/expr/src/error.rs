@@ -111,7 +111,9 @@ pub enum ParseErrorKind {
         found: usize,
         signature: &'static str,
     },
-    #[error("argument {position} ({parameter}) of {function} cannot be left out; usage: {signature}")]
+    #[error(
+        "argument {position} ({parameter}) of {function} cannot be left out; usage: {signature}"
+    )]
     MissingArgument {
         function: &'static str,
         position: usize,
@@ -189,7 +191,9 @@ pub enum EvalError {
     },
     #[error("{function}: the result is outside the supported date range")]
     DateOutOfRange { function: &'static str },
-    #[error("SelectUniqueValue: none of the {candidates} candidate values is unique in the target")]
+    #[error(
+        "SelectUniqueValue: none of the {candidates} candidate values is unique in the target"
+    )]
     NoUniqueValue { candidates: usize },
     #[error("{function}: invalid regular expression: {message}")]
     InvalidRegex {
@@ -237,7 +241,10 @@ pub enum FilterErrorKind {
     #[error("{operator} needs a value to compare with")]
     MissingValue { operator: &'static str },
     #[error("{operator} compares whole numbers, but the value {value:?} is not an integer")]
-    NotAnInteger { operator: &'static str, value: String },
+    NotAnInteger {
+        operator: &'static str,
+        value: String,
+    },
     #[error("invalid regular expression {pattern:?}: {message}")]
     InvalidRegex { pattern: String, message: String },
     #[error("the regular expression is {length} characters long; the limit is {limit}")]

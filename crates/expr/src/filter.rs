@@ -188,21 +188,31 @@ impl Operator {
     pub fn help(self) -> &'static str {
         match self {
             Operator::Equals => "the attribute is exactly the value (case-sensitive)",
-            Operator::NotEquals => "the attribute has a value other than the value (case-sensitive)",
+            Operator::NotEquals => {
+                "the attribute has a value other than the value (case-sensitive)"
+            }
             Operator::IsTrue => "the attribute is true",
             Operator::IsFalse => "the attribute is false",
             Operator::IsNull => "the attribute is absent or empty",
             Operator::IsNotNull => "the attribute has a value",
             Operator::RegexMatch => "the regular expression matches the attribute",
-            Operator::NotRegexMatch => "the attribute has a value the regular expression does not match",
+            Operator::NotRegexMatch => {
+                "the attribute has a value the regular expression does not match"
+            }
             Operator::GreaterThan => "the attribute is an integer greater than the value",
-            Operator::GreaterThanOrEquals => "the attribute is an integer greater than or equal to the value",
+            Operator::GreaterThanOrEquals => {
+                "the attribute is an integer greater than or equal to the value"
+            }
             Operator::LessThan => "the attribute is an integer less than the value",
-            Operator::LessThanOrEquals => "the attribute is an integer less than or equal to the value",
+            Operator::LessThanOrEquals => {
+                "the attribute is an integer less than or equal to the value"
+            }
             Operator::Includes => "the attribute contains the value (case-sensitive)",
             Operator::StartsWith => "the attribute starts with the value (case-sensitive)",
             Operator::EndsWith => "the attribute ends with the value (case-sensitive)",
-            Operator::In => "the attribute occurs within the value, e.g. department & \"Sales,Marketing\"",
+            Operator::In => {
+                "the attribute occurs within the value, e.g. department & \"Sales,Marketing\""
+            }
             Operator::NotIn => "the attribute has a value that does not occur within the value",
         }
     }
@@ -225,7 +235,10 @@ impl std::str::FromStr for Operator {
             .into_iter()
             .find(|op| normal(op.name()) == normal(s))
         {
-            Some(op) => Err(format!("unknown operator {s:?}; did you mean {:?}?", op.name())),
+            Some(op) => Err(format!(
+                "unknown operator {s:?}; did you mean {:?}?",
+                op.name()
+            )),
             None => Err(format!("unknown operator {s:?}")),
         }
     }
@@ -335,7 +348,9 @@ fn compile_clause(clause: &Clause) -> Result<Matcher, FilterErrorKind> {
         return Ok(Matcher::Text);
     }
     if clause.value.is_empty() {
-        return Err(FilterErrorKind::MissingValue { operator: op.name() });
+        return Err(FilterErrorKind::MissingValue {
+            operator: op.name(),
+        });
     }
     Ok(match op {
         Operator::GreaterThan
@@ -589,7 +604,12 @@ mod tests {
             ("department", NotRegexMatch, r".*\@domain.com", true),
             ("missing", NotRegexMatch, r".*\@domain.com", false), // documented
             ("age", RegexMatch, "([1-9][0-9])", true),
-            ("workerID", RegexMatch, "(1[0-9][0-9][0-9][0-9][0-9][0-9])", true),
+            (
+                "workerID",
+                RegexMatch,
+                "(1[0-9][0-9][0-9][0-9][0-9][0-9])",
+                true,
+            ),
             ("department", RegexMatch, "^engineering$", false),
             ("employeeId", GreaterThan, "1000000", true),
             ("employeeId", GreaterThan, "1500000", false),
@@ -611,7 +631,7 @@ mod tests {
             ("department", NotIn, "Sales,Engineering", false),
             ("missing", NotIn, "Sales", false),
             ("proxyAddresses", Equals, "smtp:a@x", false), // multi-valued: unsupported
-            ("single", Equals, "only", true),             // one value counts as that value
+            ("single", Equals, "only", true),              // one value counts as that value
         ];
         for (attr, op, value, want) in cases {
             let scope = one(clause(attr, op, value));
@@ -640,16 +660,23 @@ mod tests {
             title: "Contractors".into(),
             clauses: vec![clause("employeeType", Equals, "Contractor")],
         };
-        let scope = Scope::new(vec![ny_engineers, contractors]).compile().unwrap();
+        let scope = Scope::new(vec![ny_engineers, contractors])
+            .compile()
+            .unwrap();
         let ada = json!({"state": "New York", "department": "Engineering", "employeeId": "1500000", "jobTitle": "Engineer"});
-        let bob = json!({"state": "New York", "department": "Engineering", "employeeId": "1500000"});
+        let bob =
+            json!({"state": "New York", "department": "Engineering", "employeeId": "1500000"});
         let cy = json!({"state": "Ohio", "employeeType": "Contractor"});
         assert!(scope.evaluate(&ada).in_scope);
         assert!(!scope.evaluate(&bob).in_scope);
         assert!(scope.evaluate(&cy).in_scope);
 
         let trace = scope.evaluate(&bob);
-        let failed: Vec<&ClauseTrace> = trace.filters[0].clauses.iter().filter(|c| !c.result).collect();
+        let failed: Vec<&ClauseTrace> = trace.filters[0]
+            .clauses
+            .iter()
+            .filter(|c| !c.result)
+            .collect();
         assert_eq!(failed.len(), 1);
         assert_eq!(failed[0].attribute, "jobTitle");
         assert_eq!(failed[0].actual, Value::Null);
@@ -671,24 +698,61 @@ mod tests {
     fn validation_errors() {
         use Operator::*;
         let cases: Vec<(Clause, &str, &str)> = vec![
-            (clause("employeeId", GreaterThan, "ten"), "SCOPE-003", "Greater_Than compares whole numbers, but the value \"ten\" is not an integer"),
-            (clause("employeeId", LessThanOrEquals, "1.5"), "SCOPE-003", "not an integer"),
-            (clause("upn", RegexMatch, "(unclosed"), "SCOPE-004", "invalid regular expression \"(unclosed\""),
-            (clause("upn", RegexMatch, r"(a)\1"), "SCOPE-004", "backreferences"),
-            (clause("upn", NotRegexMatch, &"a".repeat(1001)), "SCOPE-005", "limit is 1000"),
-            (clause("department", Equals, ""), "SCOPE-002", "EQUALS needs a value"),
-            (clause("", IsNull, ""), "SCOPE-001", "attribute name is empty"),
+            (
+                clause("employeeId", GreaterThan, "ten"),
+                "SCOPE-003",
+                "Greater_Than compares whole numbers, but the value \"ten\" is not an integer",
+            ),
+            (
+                clause("employeeId", LessThanOrEquals, "1.5"),
+                "SCOPE-003",
+                "not an integer",
+            ),
+            (
+                clause("upn", RegexMatch, "(unclosed"),
+                "SCOPE-004",
+                "invalid regular expression \"(unclosed\"",
+            ),
+            (
+                clause("upn", RegexMatch, r"(a)\1"),
+                "SCOPE-004",
+                "backreferences",
+            ),
+            (
+                clause("upn", NotRegexMatch, &"a".repeat(1001)),
+                "SCOPE-005",
+                "limit is 1000",
+            ),
+            (
+                clause("department", Equals, ""),
+                "SCOPE-002",
+                "EQUALS needs a value",
+            ),
+            (
+                clause("", IsNull, ""),
+                "SCOPE-001",
+                "attribute name is empty",
+            ),
         ];
         for (c, code, message) in cases {
             let scope = Scope::new(vec![
-                ScopingFilter { title: String::new(), clauses: vec![clause("a", IsNull, "")] },
-                ScopingFilter { title: String::new(), clauses: vec![clause("a", IsNull, ""), c.clone()] },
+                ScopingFilter {
+                    title: String::new(),
+                    clauses: vec![clause("a", IsNull, "")],
+                },
+                ScopingFilter {
+                    title: String::new(),
+                    clauses: vec![clause("a", IsNull, ""), c.clone()],
+                },
             ]);
             let err = scope.compile().unwrap_err();
             assert_eq!(err.code(), code, "{c}: {err}");
             assert_eq!((err.filter, err.clause), (1, 1), "{c}");
             assert!(err.to_string().contains(message), "{c}: {err}");
-            assert!(err.to_string().starts_with("scoping filter 2, clause 2: "), "{err}");
+            assert!(
+                err.to_string().starts_with("scoping filter 2, clause 2: "),
+                "{err}"
+            );
         }
         let empty = Scope::new(vec![ScopingFilter::default()]);
         assert_eq!(empty.compile().unwrap_err().code(), "SCOPE-006");
@@ -735,15 +799,26 @@ mod tests {
             assert_eq!(serde_json::from_str::<Operator>(&s).unwrap(), op);
             assert_eq!(op.name().parse::<Operator>(), Ok(op));
         }
-        assert!("equals".parse::<Operator>().unwrap_err().contains("did you mean \"EQUALS\""));
-        assert!(serde_json::from_value::<Scope>(json!([{"clauses": [{"attribute": "a", "operator": "LIKE", "value": "x"}]}])).is_err());
+        assert!("equals"
+            .parse::<Operator>()
+            .unwrap_err()
+            .contains("did you mean \"EQUALS\""));
+        assert!(serde_json::from_value::<Scope>(
+            json!([{"clauses": [{"attribute": "a", "operator": "LIKE", "value": "x"}]}])
+        )
+        .is_err());
 
-        let trace = scope.compile().unwrap().evaluate(&json!({"department": "Engineering", "accountEnabled": true, "dept": "Sales"}));
+        let trace = scope.compile().unwrap().evaluate(
+            &json!({"department": "Engineering", "accountEnabled": true, "dept": "Sales"}),
+        );
         let t = serde_json::to_value(&trace).unwrap();
         assert_eq!(t["in_scope"], true);
-        assert_eq!(t["filters"][0]["clauses"][0], json!({
-            "attribute": "department", "operator": "EQUALS", "value": "Engineering",
-            "actual": "Engineering", "result": true
-        }));
+        assert_eq!(
+            t["filters"][0]["clauses"][0],
+            json!({
+                "attribute": "department", "operator": "EQUALS", "value": "Engineering",
+                "actual": "Engineering", "result": true
+            })
+        );
     }
 }

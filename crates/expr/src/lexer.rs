@@ -184,7 +184,9 @@ impl<'a> Lexer<'a> {
         let mut out = String::new();
         loop {
             match self.peek_char() {
-                None => return Err(self.error(ParseErrorKind::UnterminatedString, start, self.pos)),
+                None => {
+                    return Err(self.error(ParseErrorKind::UnterminatedString, start, self.pos))
+                }
                 Some('"') => {
                     self.pos += 1;
                     return Ok(Tok::Str(out));
@@ -275,7 +277,9 @@ impl<'a> Lexer<'a> {
                 _ => Err(out_of_range()),
             }
         } else {
-            text.parse::<i64>().map(Tok::Int).map_err(|_| out_of_range())
+            text.parse::<i64>()
+                .map(Tok::Int)
+                .map_err(|_| out_of_range())
         }
     }
 }
@@ -317,9 +321,15 @@ mod tests {
                         .into(),
                 )],
             ),
-            ("[name.givenName]", vec![Tok::Attribute("name.givenName".into())]),
+            (
+                "[name.givenName]",
+                vec![Tok::Attribute("name.givenName".into())],
+            ),
             ("&HF7 &hf", vec![Tok::Hex(0xF7), Tok::Hex(0xF)]),
-            ("-10 7 1.5", vec![Tok::Int(-10), Tok::Int(7), Tok::Float(1.5)]),
+            (
+                "-10 7 1.5",
+                vec![Tok::Int(-10), Tok::Int(7), Tok::Float(1.5)],
+            ),
             (
                 "= <> > >= < <=",
                 vec![
@@ -338,7 +348,10 @@ mod tests {
             ),
             (r#""a\\b""#, vec![Tok::Str("a\\b".into())]),
             (r#""\d{10}""#, vec![Tok::Str("\\d{10}".into())]),
-            (r#""\\+(?<isdCode>\\d* )""#, vec![Tok::Str("\\+(?<isdCode>\\d* )".into())]),
+            (
+                r#""\\+(?<isdCode>\\d* )""#,
+                vec![Tok::Str("\\+(?<isdCode>\\d* )".into())],
+            ),
         ];
         for (src, want) in cases {
             assert_eq!(lex(src), Ok(want), "{src}");

@@ -65,6 +65,9 @@
 //! - **Function names** are case-sensitive as in Entra, with a suggestion when the case is wrong
 //!   (even Microsoft's own documentation writes `switch(…)` once).
 
+// Tests state their expectations with unwrap; production code may not.
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
 pub mod ast;
 pub mod catalogue;
 pub mod context;
@@ -83,7 +86,9 @@ pub use catalogue::{suggest_function, Function, FunctionInfo, FUNCTIONS};
 pub use context::{EvalContext, FixedContext};
 pub use error::{EvalError, FilterError, FilterErrorKind, ParseError, ParseErrorKind, Span};
 pub use eval::{Outcome, RolePatchMode};
-pub use filter::{Clause, ClauseTrace, CompiledScope, Operator, Scope, ScopeVerdict, ScopingFilter};
+pub use filter::{
+    Clause, ClauseTrace, CompiledScope, Operator, Scope, ScopeVerdict, ScopingFilter,
+};
 pub use parser::{parse, Expression, MAX_DEPTH, MAX_EXPRESSION_CHARS};
 pub use source::{AttributeSource, NoAttributes};
 pub use value::{Number, Value};

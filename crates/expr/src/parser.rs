@@ -246,11 +246,7 @@ impl<'a> Parser<'a> {
             ));
         }
         if function == Function::SelectUniqueValue && depth > 0 {
-            return Err(self.error(
-                ParseErrorKind::SelectUniqueValueNested,
-                start,
-                name_end,
-            ));
+            return Err(self.error(ParseErrorKind::SelectUniqueValueNested, start, name_end));
         }
         self.next()?; // '('
         let mut args: Vec<Option<Expr>> = Vec::new();
@@ -265,10 +261,8 @@ impl<'a> Parser<'a> {
                 let arg = match self.peek()?.tok {
                     Tok::Comma | Tok::RParen => None,
                     _ => {
-                        let allowed = matches!(
-                            (function, index),
-                            (Function::IIF, 0) | (Function::CBool, 0)
-                        );
+                        let allowed =
+                            matches!((function, index), (Function::IIF, 0) | (Function::CBool, 0));
                         Some(self.expression(depth + 1, allowed)?)
                     }
                 };
@@ -319,9 +313,7 @@ impl<'a> Parser<'a> {
         let odd_switch = function == Function::Switch && n % 2 == 1;
         if too_few || too_many || odd_switch {
             let expected = match info.max_args {
-                _ if function == Function::Switch => {
-                    "an even number of (at least 4)".to_string()
-                }
+                _ if function == Function::Switch => "an even number of (at least 4)".to_string(),
                 Some(max) if max == info.min_args => max.to_string(),
                 Some(max) => format!("{} to {max}", info.min_args),
                 None => format!("at least {}", info.min_args),
@@ -547,22 +539,97 @@ mod tests {
         let cases = [
             ("", "EXPR-P002", "", "empty"),
             ("   ", "EXPR-P002", "   ", "empty"),
-            ("Iif([a] = \"1\", \"x\", \"y\")", "EXPR-P011", "Iif", "did you mean IIF?"),
-            ("Frobnicate([a])", "EXPR-P011", "Frobnicate", "unknown function Frobnicate"),
-            ("Join(\".\", [a]", "EXPR-P004", "", "expected a comma or the closing parenthesis of Join("),
-            ("Join(\".\" [a])", "EXPR-P004", "[a]", "expected a comma or the closing parenthesis"),
-            ("Append([a])", "EXPR-P013", "Append([a])", "Append takes 2 argument(s), but 1 were given; usage: Append(source, suffix)"),
-            ("Switch([a], \"d\", \"k\")", "EXPR-P013", "Switch([a], \"d\", \"k\")", "even number"),
-            ("Append(, \"x\")", "EXPR-P014", "", "argument 1 (source) of Append cannot be left out"),
-            ("Join(\".\", [a] = [b])", "EXPR-P015", "=", "only allowed in the condition of IIF"),
-            ("IIF([a] = [b] = [c], 1, 2)", "EXPR-P004", "=", "cannot be chained"),
-            ("Join(\".\", SelectUniqueValue([a], [b]))", "EXPR-P017", "SelectUniqueValue", "must be the whole expression"),
-            ("Join(\".\", [a]) [b]", "EXPR-P004", "[b]", "end of the expression"),
+            (
+                "Iif([a] = \"1\", \"x\", \"y\")",
+                "EXPR-P011",
+                "Iif",
+                "did you mean IIF?",
+            ),
+            (
+                "Frobnicate([a])",
+                "EXPR-P011",
+                "Frobnicate",
+                "unknown function Frobnicate",
+            ),
+            (
+                "Join(\".\", [a]",
+                "EXPR-P004",
+                "",
+                "expected a comma or the closing parenthesis of Join(",
+            ),
+            (
+                "Join(\".\" [a])",
+                "EXPR-P004",
+                "[a]",
+                "expected a comma or the closing parenthesis",
+            ),
+            (
+                "Append([a])",
+                "EXPR-P013",
+                "Append([a])",
+                "Append takes 2 argument(s), but 1 were given; usage: Append(source, suffix)",
+            ),
+            (
+                "Switch([a], \"d\", \"k\")",
+                "EXPR-P013",
+                "Switch([a], \"d\", \"k\")",
+                "even number",
+            ),
+            (
+                "Append(, \"x\")",
+                "EXPR-P014",
+                "",
+                "argument 1 (source) of Append cannot be left out",
+            ),
+            (
+                "Join(\".\", [a] = [b])",
+                "EXPR-P015",
+                "=",
+                "only allowed in the condition of IIF",
+            ),
+            (
+                "IIF([a] = [b] = [c], 1, 2)",
+                "EXPR-P004",
+                "=",
+                "cannot be chained",
+            ),
+            (
+                "Join(\".\", SelectUniqueValue([a], [b]))",
+                "EXPR-P017",
+                "SelectUniqueValue",
+                "must be the whole expression",
+            ),
+            (
+                "Join(\".\", [a]) [b]",
+                "EXPR-P004",
+                "[b]",
+                "end of the expression",
+            ),
             ("Join(\".\", \"abc)", "EXPR-P005", "\"abc)", "not closed"),
-            ("InStr([a], \"x\", 1, vbTextcompare)", "EXPR-P012", "vbTextcompare", "did you mean vbTextCompare?"),
-            ("Replace([a], , \"(\", , \"x\", , )", "EXPR-P019", "Replace([a], , \"(\", , \"x\", , )", "invalid regular expression"),
-            ("Replace([a], \"x\", , , , , )", "EXPR-P018", "Replace([a], \"x\", , , , , )", "replacementValue or template"),
-            ("Join(\".\"; [a])", "EXPR-P003", ";", "unexpected character ';'"),
+            (
+                "InStr([a], \"x\", 1, vbTextcompare)",
+                "EXPR-P012",
+                "vbTextcompare",
+                "did you mean vbTextCompare?",
+            ),
+            (
+                "Replace([a], , \"(\", , \"x\", , )",
+                "EXPR-P019",
+                "Replace([a], , \"(\", , \"x\", , )",
+                "invalid regular expression",
+            ),
+            (
+                "Replace([a], \"x\", , , , , )",
+                "EXPR-P018",
+                "Replace([a], \"x\", , , , , )",
+                "replacementValue or template",
+            ),
+            (
+                "Join(\".\"; [a])",
+                "EXPR-P003",
+                ";",
+                "unexpected character ';'",
+            ),
         ];
         for (src, code, span_text, message) in cases {
             let e = err(src);

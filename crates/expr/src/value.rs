@@ -133,7 +133,9 @@ impl Value {
                 m.insert("$ref".into(), J::String(r.clone()));
                 J::Object(m)
             }
-            Value::Complex(m) => J::Object(m.iter().map(|(k, v)| (k.clone(), v.to_json())).collect()),
+            Value::Complex(m) => {
+                J::Object(m.iter().map(|(k, v)| (k.clone(), v.to_json())).collect())
+            }
         }
     }
 
@@ -160,7 +162,11 @@ impl Value {
                         return Value::Reference(id.clone());
                     }
                 }
-                Value::Complex(m.iter().map(|(k, v)| (k.clone(), Value::from_json(v))).collect())
+                Value::Complex(
+                    m.iter()
+                        .map(|(k, v)| (k.clone(), Value::from_json(v)))
+                        .collect(),
+                )
             }
         }
     }
@@ -234,7 +240,10 @@ mod tests {
             (Value::Boolean(true), Some("True")),
             (Value::Boolean(false), Some("False")),
             (Value::DateTime(date), Some("3/16/2020 7:00:00 AM")),
-            (Value::Reference("cn=Joe,dc=contoso,dc=com".into()), Some("cn=Joe,dc=contoso,dc=com")),
+            (
+                Value::Reference("cn=Joe,dc=contoso,dc=com".into()),
+                Some("cn=Joe,dc=contoso,dc=com"),
+            ),
             (Value::Multi(vec![Value::from("a")]), Some("a")),
             (Value::Multi(vec![Value::from("a"), Value::from("b")]), None),
         ];

@@ -150,15 +150,21 @@ impl Evaluator<'_> {
     }
 
     fn required_int(&mut self, f: Function, args: &Args, i: usize) -> Result<i64, EvalError> {
-        self.int(f, args, i)?.ok_or_else(|| EvalError::TypeMismatch {
-            function: f.name(),
-            position: i + 1,
-            expected: "a whole number",
-            found: "null".into(),
-        })
+        self.int(f, args, i)?
+            .ok_or_else(|| EvalError::TypeMismatch {
+                function: f.name(),
+                position: i + 1,
+                expected: "a whole number",
+                found: "null".into(),
+            })
     }
 
-    fn date(&mut self, f: Function, args: &Args, i: usize) -> Result<Option<DateTime<Utc>>, EvalError> {
+    fn date(
+        &mut self,
+        f: Function,
+        args: &Args,
+        i: usize,
+    ) -> Result<Option<DateTime<Utc>>, EvalError> {
         let v = self.arg(args, i)?;
         dates::date_of(f, i, &v)
     }
@@ -363,7 +369,9 @@ impl Evaluator<'_> {
             F::PCase => {
                 let s = self.text(f, args, 0)?;
                 let seps = self.text(f, args, 1)?;
-                Ok(s.map_or(Value::Null, |s| Value::String(text::pcase(&s, seps.as_deref()))))
+                Ok(s.map_or(Value::Null, |s| {
+                    Value::String(text::pcase(&s, seps.as_deref()))
+                }))
             }
             F::RandomString => {
                 let mut n = [0i64; 5];
@@ -442,7 +450,11 @@ impl Evaluator<'_> {
                 let s = self.text(f, args, 0)?;
                 let n = self.required_int(f, args, 1)?;
                 let delims = self.text(f, args, 2)?.unwrap_or_default();
-                Ok(Value::String(text::word(s.as_deref().unwrap_or(""), n, &delims)))
+                Ok(Value::String(text::word(
+                    s.as_deref().unwrap_or(""),
+                    n,
+                    &delims,
+                )))
             }
         }
     }
@@ -460,7 +472,9 @@ impl Evaluator<'_> {
             replace::Mode::Literal => {
                 let old = self.text(f, args, 1)?.unwrap_or_default();
                 let new = self.text(f, args, 4)?.unwrap_or_default();
-                Ok(source.map_or(Value::Null, |s| Value::String(replace::literal(&s, &old, &new))))
+                Ok(source.map_or(Value::Null, |s| {
+                    Value::String(replace::literal(&s, &old, &new))
+                }))
             }
             replace::Mode::Template => {
                 let old = self.text(f, args, 1)?.unwrap_or_default();

@@ -33,10 +33,12 @@ pub fn date_of(f: Function, i: usize, v: &Value) -> Result<Option<DateTime<Utc>>
         Value::Null => Ok(None),
         Value::DateTime(d) => Ok(Some(*d)),
         Value::Multi(items) if items.len() == 1 => date_of(f, i, &items[0]),
-        Value::String(s) => parse_date(s).map(Some).ok_or_else(|| EvalError::InvalidDate {
-            function: f.name(),
-            input: s.clone(),
-        }),
+        Value::String(s) => parse_date(s)
+            .map(Some)
+            .ok_or_else(|| EvalError::InvalidDate {
+                function: f.name(),
+                input: s.clone(),
+            }),
         other => Err(EvalError::TypeMismatch {
             function: f.name(),
             position: i + 1,
@@ -101,11 +103,7 @@ fn parse_offset(s: &str) -> Option<i32> {
 }
 
 fn parse_iso(s: &str) -> Option<DateTime<Utc>> {
-    let date = NaiveDate::from_ymd_opt(
-        num(&s[..4])? as i32,
-        num(&s[5..7])?,
-        num(&s[8..10])?,
-    )?;
+    let date = NaiveDate::from_ymd_opt(num(&s[..4])? as i32, num(&s[5..7])?, num(&s[8..10])?)?;
     let rest = &s[10..];
     if rest.is_empty() {
         return netfmt::to_utc(date.and_time(NaiveTime::MIN), None);
@@ -198,7 +196,9 @@ fn bad_interval(f: &'static str, interval: &str) -> EvalError {
 /// `DateAdd(interval, value, dateTime)`. Months and years clamp to the end of a shorter month,
 /// as .NET's `AddMonths` does (31 January + 1 month = 28 or 29 February).
 pub fn date_add(interval: &str, n: i64, d: DateTime<Utc>) -> Result<DateTime<Utc>, EvalError> {
-    let out_of_range = || EvalError::DateOutOfRange { function: "DateAdd" };
+    let out_of_range = || EvalError::DateOutOfRange {
+        function: "DateAdd",
+    };
     let add_months = |months: i64| -> Option<DateTime<Utc>> {
         let m = Months::new(u32::try_from(months.unsigned_abs()).ok()?);
         if months >= 0 {
@@ -252,8 +252,9 @@ const AD_EPOCH_OFFSET_SECS: i64 = 11_644_473_600;
 pub fn from_ad_ticks(ticks: i64) -> Result<DateTime<Utc>, EvalError> {
     let secs = ticks.div_euclid(10_000_000) - AD_EPOCH_OFFSET_SECS;
     let nanos = (ticks.rem_euclid(10_000_000) * 100) as u32;
-    DateTime::<Utc>::from_timestamp(secs, nanos)
-        .ok_or(EvalError::DateOutOfRange { function: "DateFromNum" })
+    DateTime::<Utc>::from_timestamp(secs, nanos).ok_or(EvalError::DateOutOfRange {
+        function: "DateFromNum",
+    })
 }
 
 /// `NumFromDate`: a date-time to Active Directory ticks.
@@ -261,7 +262,9 @@ pub fn to_ad_ticks(d: DateTime<Utc>) -> Result<i64, EvalError> {
     (d.timestamp() + AD_EPOCH_OFFSET_SECS)
         .checked_mul(10_000_000)
         .and_then(|t| t.checked_add(i64::from(d.timestamp_subsec_nanos() / 100)))
-        .ok_or(EvalError::DateOutOfRange { function: "NumFromDate" })
+        .ok_or(EvalError::DateOutOfRange {
+            function: "NumFromDate",
+        })
 }
 
 /// `FormatDateTime(source, dateTimeStyles?, inputFormat, outputFormat)`.
@@ -311,7 +314,15 @@ mod tests {
             let d = parse_date(input).unwrap_or_else(|| panic!("{input}"));
             assert_eq!(entra_display(&d), want, "{input}");
         }
-        for bad in ["", "yesterday", "2021-13-01", "2021-02-30", "13/1/2020", "2021-08-24T25:00", "1/1/2020 13:00 PM"] {
+        for bad in [
+            "",
+            "yesterday",
+            "2021-13-01",
+            "2021-02-30",
+            "13/1/2020",
+            "2021-08-24T25:00",
+            "1/1/2020 13:00 PM",
+        ] {
             assert_eq!(parse_date(bad), None, "{bad}");
         }
     }
@@ -330,7 +341,11 @@ mod tests {
             ("s", 61, "3/16/2012 7:01:01 AM"),
         ];
         for (interval, n, want) in cases {
-            assert_eq!(entra_display(&date_add(interval, n, hire).unwrap()), want, "{interval} {n}");
+            assert_eq!(
+                entra_display(&date_add(interval, n, hire).unwrap()),
+                want,
+                "{interval} {n}"
+            );
         }
         let jan31 = utc(2024, 1, 31, 0, 0, 0);
         assert_eq!(date_add("m", 1, jan31).unwrap(), utc(2024, 2, 29, 0, 0, 0));
@@ -356,7 +371,11 @@ mod tests {
             ("ww", "2021-08-28", "2021-08-29", 1), // Saturday to Sunday crosses a week
         ];
         for (interval, a, b, want) in cases {
-            assert_eq!(date_diff(interval, d(a), d(b)).unwrap(), want, "{interval} {a} {b}");
+            assert_eq!(
+                date_diff(interval, d(a), d(b)).unwrap(),
+                want,
+                "{interval} {a} {b}"
+            );
         }
         assert!(date_diff("q", d("2021-08-24"), d("2021-08-25")).is_err());
     }
@@ -375,14 +394,48 @@ mod tests {
     #[test]
     fn format_date_time_examples() {
         let cases = [
-            ("20150123105347.1Z", None, "yyyyMMddHHmmss.fZ", "yyyy-MM-dd", "2015-01-23"),
-            ("2020-12-31-08:00", None, "yyyy-MM-ddzzz", "yyyy-MM-dd", "2020-12-31"),
-            ("12/31/2020 11:30:00 PM", None, "M/d/yyyy hh:mm:ss tt", "yyyy-MM-dd", "2020-12-31"),
-            (" 2021-06-30 ", Some(""), "yyyy-MM-dd", "dd.MM.yyyy", "30.06.2021"),
-            ("2021-06-30", Some("None"), "yyyy-MM-dd", "MMMM d, yyyy", "June 30, 2021"),
+            (
+                "20150123105347.1Z",
+                None,
+                "yyyyMMddHHmmss.fZ",
+                "yyyy-MM-dd",
+                "2015-01-23",
+            ),
+            (
+                "2020-12-31-08:00",
+                None,
+                "yyyy-MM-ddzzz",
+                "yyyy-MM-dd",
+                "2020-12-31",
+            ),
+            (
+                "12/31/2020 11:30:00 PM",
+                None,
+                "M/d/yyyy hh:mm:ss tt",
+                "yyyy-MM-dd",
+                "2020-12-31",
+            ),
+            (
+                " 2021-06-30 ",
+                Some(""),
+                "yyyy-MM-dd",
+                "dd.MM.yyyy",
+                "30.06.2021",
+            ),
+            (
+                "2021-06-30",
+                Some("None"),
+                "yyyy-MM-dd",
+                "MMMM d, yyyy",
+                "June 30, 2021",
+            ),
         ];
         for (src, styles, input, output, want) in cases {
-            assert_eq!(format_date_time(src, styles, input, output).unwrap(), want, "{src}");
+            assert_eq!(
+                format_date_time(src, styles, input, output).unwrap(),
+                want,
+                "{src}"
+            );
         }
         assert!(format_date_time("2021-06-30", None, "dd/MM/yyyy", "yyyy").is_err());
         assert!(format_date_time("2021-06-30", Some("Sideways"), "yyyy-MM-dd", "yyyy").is_err());

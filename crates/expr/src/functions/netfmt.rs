@@ -12,11 +12,27 @@
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc};
 
 const MONTHS: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ];
 const DAYS: [&str; 7] = [
-    "Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
+    "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
 ];
 
 #[derive(Debug, Clone, PartialEq)]
@@ -63,7 +79,8 @@ fn tokenize(format: &str) -> Result<Vec<Spec>, String> {
         return Err("the format is empty".into());
     }
     let format = if format.chars().count() == 1 {
-        standard(format).ok_or_else(|| format!("{format:?} is not a standard date and time format"))?
+        standard(format)
+            .ok_or_else(|| format!("{format:?} is not a standard date and time format"))?
     } else {
         format
     };
@@ -263,8 +280,12 @@ impl Styles {
         {
             let name = name.strip_prefix("DateTimeStyles.").unwrap_or(name);
             match name {
-                "None" | "RoundtripKind" | "AdjustToUniversal" | "AssumeLocal"
-                | "AssumeUniversal" | "NoCurrentDateDefault" => {}
+                "None"
+                | "RoundtripKind"
+                | "AdjustToUniversal"
+                | "AssumeLocal"
+                | "AssumeUniversal"
+                | "NoCurrentDateDefault" => {}
                 "AllowLeadingWhite" => s.leading_white = true,
                 "AllowTrailingWhite" => s.trailing_white = true,
                 "AllowInnerWhite" => s.inner_white = true,
@@ -295,9 +316,9 @@ impl Cursor<'_> {
         if self.pos - start < min {
             return None;
         }
-        self.s[start..self.pos]
-            .iter()
-            .try_fold(0i64, |acc, c| acc.checked_mul(10)?.checked_add(i64::from(c.to_digit(10)?)))
+        self.s[start..self.pos].iter().try_fold(0i64, |acc, c| {
+            acc.checked_mul(10)?.checked_add(i64::from(c.to_digit(10)?))
+        })
     }
 
     fn word<'w>(&mut self, words: impl Iterator<Item = &'w str>) -> Option<usize> {
@@ -390,7 +411,15 @@ pub fn parse_exact(input: &str, format: &str, styles: Styles) -> Result<DateTime
                 };
                 v.map(|v| {
                     // Two-digit years: .NET's invariant calendar window ends in 2049.
-                    year = if *n <= 2 { if v < 50 { 2000 + v } else { 1900 + v } } else { v };
+                    year = if *n <= 2 {
+                        if v < 50 {
+                            2000 + v
+                        } else {
+                            1900 + v
+                        }
+                    } else {
+                        v
+                    };
                 })
             }
             Spec::Month(n) => match n {
@@ -538,15 +567,43 @@ mod tests {
     fn parsing() {
         let dflt = Styles::entra_default();
         let cases = [
-            ("20150123105347.1Z", "yyyyMMddHHmmss.fZ", utc(2015, 1, 23, 10, 53, 47) + chrono::Duration::milliseconds(100)),
-            ("2020-12-31-08:00", "yyyy-MM-ddzzz", utc(2020, 12, 31, 8, 0, 0)),
-            ("12/31/2020 11:30:00 PM", "M/d/yyyy hh:mm:ss tt", utc(2020, 12, 31, 23, 30, 0)),
-            ("1/2/2020 12:00:00 AM", "M/d/yyyy hh:mm:ss tt", utc(2020, 1, 2, 0, 0, 0)),
+            (
+                "20150123105347.1Z",
+                "yyyyMMddHHmmss.fZ",
+                utc(2015, 1, 23, 10, 53, 47) + chrono::Duration::milliseconds(100),
+            ),
+            (
+                "2020-12-31-08:00",
+                "yyyy-MM-ddzzz",
+                utc(2020, 12, 31, 8, 0, 0),
+            ),
+            (
+                "12/31/2020 11:30:00 PM",
+                "M/d/yyyy hh:mm:ss tt",
+                utc(2020, 12, 31, 23, 30, 0),
+            ),
+            (
+                "1/2/2020 12:00:00 AM",
+                "M/d/yyyy hh:mm:ss tt",
+                utc(2020, 1, 2, 0, 0, 0),
+            ),
             ("  2021-06-30  ", "yyyy-MM-dd", utc(2021, 6, 30, 0, 0, 0)),
             ("15 June 2009", "d MMMM yyyy", utc(2009, 6, 15, 0, 0, 0)),
-            ("Mon, 15 Jun 2009 13:45:30 GMT", "r", utc(2009, 6, 15, 13, 45, 30)),
-            ("2009-06-15T13:45:30.6175000Z", "o", utc(2009, 6, 15, 13, 45, 30) + chrono::Duration::nanoseconds(617_500_000)),
-            ("2009-06-15T13:45:30+02:00", "yyyy-MM-ddTHH:mm:ssK", utc(2009, 6, 15, 11, 45, 30)),
+            (
+                "Mon, 15 Jun 2009 13:45:30 GMT",
+                "r",
+                utc(2009, 6, 15, 13, 45, 30),
+            ),
+            (
+                "2009-06-15T13:45:30.6175000Z",
+                "o",
+                utc(2009, 6, 15, 13, 45, 30) + chrono::Duration::nanoseconds(617_500_000),
+            ),
+            (
+                "2009-06-15T13:45:30+02:00",
+                "yyyy-MM-ddTHH:mm:ssK",
+                utc(2009, 6, 15, 11, 45, 30),
+            ),
             ("31/12/99", "dd/MM/yy", utc(1999, 12, 31, 0, 0, 0)),
             ("13:05", "HH:mm", utc(1, 1, 1, 13, 5, 0)),
         ];

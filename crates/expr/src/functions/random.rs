@@ -62,7 +62,12 @@ pub fn random_string(
         .iter()
         .map(|class| class.chars().filter(|c| !avoid.contains(*c)).collect())
         .collect();
-    let names = ["numbers", "special characters", "capital letters", "lower-case letters"];
+    let names = [
+        "numbers",
+        "special characters",
+        "capital letters",
+        "lower-case letters",
+    ];
     let mut out: Vec<char> = Vec::with_capacity(length as usize);
     for ((pool, &min), name) in pools.iter().zip(&mins).zip(names) {
         if min > 0 && pool.is_empty() {
@@ -128,6 +133,12 @@ mod tests {
         for (n, avoid) in errors {
             assert!(random_string(&mut ctx, n, avoid).is_err(), "{n:?}");
         }
-        assert_eq!(random_string(&mut ctx, [256, 0, 0, 0, 0], "").unwrap().chars().count(), 256);
+        assert_eq!(
+            random_string(&mut ctx, [256, 0, 0, 0, 0], "")
+                .unwrap()
+                .chars()
+                .count(),
+            256
+        );
     }
 }

@@ -113,7 +113,9 @@ fn expand(caps: &Captures<'_>, input: &str, replacement: &str, out: &mut String)
             Some(c) if c.is_ascii_digit() => {
                 let digits = after.bytes().take_while(u8::is_ascii_digit).count();
                 // The longest prefix of the digits that names a group, as .NET does.
-                let found = (1..=digits).rev().find(|&n| group_exists(caps, &after[..n]));
+                let found = (1..=digits)
+                    .rev()
+                    .find(|&n| group_exists(caps, &after[..n]));
                 match found {
                     Some(n) => {
                         out.push_str(group_text(caps, &after[..n]).unwrap_or(""));
@@ -161,7 +163,13 @@ pub fn regex_replace(re: &Regex, s: &str, replacement: &str) -> String {
 
 /// Like [`expand`], but `${name}` of a group the pattern defines always expands (to "" if the
 /// group did not take part in the match).
-fn expand_with_names(re: &Regex, caps: &Captures<'_>, input: &str, replacement: &str, out: &mut String) {
+fn expand_with_names(
+    re: &Regex,
+    caps: &Captures<'_>,
+    input: &str,
+    replacement: &str,
+    out: &mut String,
+) {
     if !replacement.contains("${") {
         return expand(caps, input, replacement, out);
     }
@@ -192,18 +200,29 @@ fn expand_with_names(re: &Regex, caps: &Captures<'_>, input: &str, replacement: 
 }
 
 fn group_index(re: &Regex, group: &str) -> Result<usize, EvalError> {
-    let by_name = re
-        .capture_names()
-        .position(|n| n == Some(group));
-    let by_number = group.parse::<usize>().ok().filter(|&n| n < re.captures_len());
-    by_name.or(by_number).ok_or_else(|| EvalError::InvalidArgument {
-        function: "Replace",
-        message: format!("regexGroupName {group:?} is not a group of the pattern {:?}", re.as_str()),
-    })
+    let by_name = re.capture_names().position(|n| n == Some(group));
+    let by_number = group
+        .parse::<usize>()
+        .ok()
+        .filter(|&n| n < re.captures_len());
+    by_name
+        .or(by_number)
+        .ok_or_else(|| EvalError::InvalidArgument {
+            function: "Replace",
+            message: format!(
+                "regexGroupName {group:?} is not a group of the pattern {:?}",
+                re.as_str()
+            ),
+        })
 }
 
 /// RegexGroup mode: in every match, the text of `group` is replaced by `replacement`.
-pub fn group_replace(re: &Regex, s: &str, group: &str, replacement: &str) -> Result<String, EvalError> {
+pub fn group_replace(
+    re: &Regex,
+    s: &str,
+    group: &str,
+    replacement: &str,
+) -> Result<String, EvalError> {
     let g = group_index(re, group)?;
     let mut out = String::with_capacity(s.len());
     let mut last = 0;
@@ -241,7 +260,10 @@ mod tests {
             (&[0, 2, 4], Mode::Regex),
             (&[0, 2, 3, 4], Mode::RegexGroup),
             (&[0, 2, 3, 5], Mode::Fallback),
-            (&[0, 1], Mode::Invalid("with oldValue, give replacementValue or template")),
+            (
+                &[0, 1],
+                Mode::Invalid("with oldValue, give replacementValue or template"),
+            ),
             (&[0], Mode::Invalid("give oldValue or regexPattern")),
         ];
         for (present, want) in cases {
@@ -265,7 +287,11 @@ mod tests {
             ("$_", "John Doe!!"),
         ];
         for (replacement, want) in cases {
-            assert_eq!(regex_replace(&re, "John Doe!", replacement), want, "{replacement}");
+            assert_eq!(
+                regex_replace(&re, "John Doe!", replacement),
+                want,
+                "{replacement}"
+            );
         }
         let optional = compile(r"(?<a>x)?y").unwrap();
         assert_eq!(regex_replace(&optional, "y", "[${a}]"), "[]");
@@ -279,14 +305,24 @@ mod tests {
             "888 Tremont Street"
         );
         let re = compile(r"(?<Suffix>@(.)*)").unwrap();
-        assert_eq!(group_replace(&re, "jsmith@contoso.com", "Suffix", "").unwrap(), "jsmith");
+        assert_eq!(
+            group_replace(&re, "jsmith@contoso.com", "Suffix", "").unwrap(),
+            "jsmith"
+        );
         assert!(group_replace(&re, "x", "Nope", "").is_err());
         let re = compile(r"\+(?<isdCode>\d* )(?<phoneNumber>\d{10})").unwrap();
         assert_eq!(
-            group_extract(&re, "+91 8887779999", "phoneNumber").unwrap().as_deref(),
+            group_extract(&re, "+91 8887779999", "phoneNumber")
+                .unwrap()
+                .as_deref(),
             Some("8887779999")
         );
         assert_eq!(group_extract(&re, "none", "phoneNumber").unwrap(), None);
-        assert_eq!(group_extract(&re, "+91 8887779999", "1").unwrap().as_deref(), Some("91 "));
+        assert_eq!(
+            group_extract(&re, "+91 8887779999", "1")
+                .unwrap()
+                .as_deref(),
+            Some("91 ")
+        );
     }
 }

@@ -80,7 +80,10 @@ pub fn complex(f: Function, v: &Value) -> Result<Value, EvalError> {
             .map(|r| {
                 let mut m = BTreeMap::new();
                 m.insert("primary".to_string(), Value::Boolean(false));
-                m.insert("type".to_string(), Value::from("WindowsAzureActiveDirectoryRole"));
+                m.insert(
+                    "type".to_string(),
+                    Value::from("WindowsAzureActiveDirectoryRole"),
+                );
                 m.insert("display".to_string(), Value::String(r.display));
                 m.insert("value".to_string(), Value::String(r.value));
                 Value::Complex(m)
@@ -122,8 +125,14 @@ mod tests {
             single(Function::SingleAppRoleAssignment, &assignments).unwrap(),
             Value::from("Admin")
         );
-        assert_eq!(complex(Function::AppRoleAssignmentsComplex, &Value::Null).unwrap(), Value::Null);
-        assert_eq!(single(Function::SingleAppRoleAssignment, &Value::Multi(vec![])).unwrap(), Value::Null);
+        assert_eq!(
+            complex(Function::AppRoleAssignmentsComplex, &Value::Null).unwrap(),
+            Value::Null
+        );
+        assert_eq!(
+            single(Function::SingleAppRoleAssignment, &Value::Multi(vec![])).unwrap(),
+            Value::Null
+        );
         let bad = Value::from_json(&json!([{"id": "x"}]));
         assert!(complex(Function::AppRoleAssignmentsComplex, &bad).is_err());
     }

@@ -257,8 +257,7 @@ pub fn base64_utf16le(s: &str) -> String {
 }
 
 fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] =
-        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
         let b = [
@@ -320,7 +319,11 @@ mod tests {
         ];
         for (s, start, len, want) in cases {
             let got = mid(s, start, len).map_err(|_| ());
-            assert_eq!(got.as_deref(), want.as_deref(), "Mid({s:?}, {start}, {len})");
+            assert_eq!(
+                got.as_deref(),
+                want.as_deref(),
+                "Mid({s:?}, {start}, {len})"
+            );
         }
     }
 
@@ -336,7 +339,11 @@ mod tests {
             ("éa", "a", None, false, 2),
         ];
         for (h, n, start, text, want) in cases {
-            assert_eq!(instr(h, n, start, text).unwrap(), want, "InStr({h:?}, {n:?}, {start:?})");
+            assert_eq!(
+                instr(h, n, start, text).unwrap(),
+                want,
+                "InStr({h:?}, {n:?}, {start:?})"
+            );
         }
         assert!(instr("abc", "a", Some(0), false).is_err());
     }
@@ -346,7 +353,12 @@ mod tests {
         let cases = [
             ("The quick brown fox", 3, " ", "brown"),
             ("This,string!has&many separators", 3, ",!&#", "has"),
-            ("This,string!has&many separators", 4, ",!&#", "many separators"),
+            (
+                "This,string!has&many separators",
+                4,
+                ",!&#",
+                "many separators",
+            ),
             ("a,,b", 2, ",", "b"),
             ("a b", 0, " ", ""),
             ("a b", 3, " ", ""),
@@ -390,7 +402,12 @@ mod tests {
     #[test]
     fn case_table() {
         let cases = [
-            ("John.Smith@Contoso.com", None, false, "john.smith@contoso.com"),
+            (
+                "John.Smith@Contoso.com",
+                None,
+                false,
+                "john.smith@contoso.com",
+            ),
             ("straße", None, true, "STRAßE"),
             ("istanbul", Some("tr-TR"), true, "İSTANBUL"),
             ("ISPARTA", Some("tr-TR"), false, "ısparta"),
@@ -409,7 +426,10 @@ mod tests {
 
     #[test]
     fn encodings() {
-        assert_eq!(base64_utf16le("Hello world!"), "SABlAGwAbABvACAAdwBvAHIAbABkACEA");
+        assert_eq!(
+            base64_utf16le("Hello world!"),
+            "SABlAGwAbABvACAAdwBvAHIAbABkACEA"
+        );
         assert_eq!(base64_utf16le(""), "");
         assert_eq!(base64_utf16le("a"), "YQA=");
         assert_eq!(base64(b"ab"), "YWI=");
