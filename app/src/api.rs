@@ -327,7 +327,7 @@ pub async fn load_overview() -> Result<OverviewFacts, AppError> {
     })
 }
 
-#[server(endpoint = "load_audit_events")]
+#[server(endpoint = "audit_events")]
 pub async fn load_audit_events(before: Option<i64>) -> Result<AuditPage, AppError> {
     const PAGE: u32 = 50;
     srv::require_role(Role::GlobalAdministrator)?;
@@ -359,7 +359,7 @@ pub async fn load_audit_events(before: Option<i64>) -> Result<AuditPage, AppErro
     })
 }
 
-#[server(endpoint = "load_settings")]
+#[server(endpoint = "settings")]
 pub async fn load_settings() -> Result<TenantSettings, AppError> {
     let session = srv::require_role(Role::GlobalAdministrator)?;
     let state = srv::portal_state()?;

@@ -4,6 +4,8 @@
 //! with `hydrate` into the WASM bundle that makes those pages interactive. Everything under
 //! [`server`] exists only in the server build.
 
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod components;
 pub mod error;

@@ -2,6 +2,8 @@
 //! line. Start-up problems (bad configuration, a database that cannot be opened, a port in
 //! use) are reported as one clear message and a non-zero exit, never a panic.
 
+#![recursion_limit = "256"]
+
 mod admin_cli;
 mod config;
 mod router;

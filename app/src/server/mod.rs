@@ -127,8 +127,19 @@ pub fn internal(cause: impl std::fmt::Display) -> AppError {
     .with_operation_id(op)
 }
 
-/// Sets the HTTP status of the response being built for the current request.
+/// Sets the HTTP status of the response being built for the current request. A plain
+/// (script-less) form post keeps the redirect back to its page that Leptos gives it.
 pub fn set_status(status: u16) {
+    let plain_form_post = use_context::<http::request::Parts>().is_some_and(|p| {
+        p.method == http::Method::POST
+            && p.headers
+                .get(http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.contains("text/html"))
+    });
+    if plain_form_post {
+        return;
+    }
     if let (Some(resp), Ok(code)) = (
         use_context::<leptos_axum::ResponseOptions>(),
         http::StatusCode::from_u16(status),

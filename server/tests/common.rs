@@ -1,0 +1,211 @@
+//! Starts the real `steward` binary on port 0 with a temporary data folder, and talks to it
+//! over HTTP.
+
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+pub struct Server {
+    pub child: Child,
+    pub base: String,
+    pub data: tempfile::TempDir,
+    pub setup_token: Option<String>,
+    pub log: mpsc::Receiver<String>,
+    /// Log lines read while waiting for the server to listen.
+    pub startup_log: Vec<String>,
+}
+
+pub fn steward() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_steward"));
+    // Nothing from the developer's environment leaks into a test.
+    for (k, _) in std::env::vars() {
+        if k.starts_with("STEWARD_") || k.starts_with("LEPTOS_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.env("RUST_BACKTRACE", "1");
+    cmd
+}
+
+pub fn admin_create(data: &Path, email: &str, password: &str) -> std::process::Output {
+    let mut child = steward()
+        .args([
+            "admin",
+            "create",
+            "--email",
+            email,
+            "--name",
+            "Ada Lovelace",
+            "--password-stdin",
+        ])
+        .env("STEWARD_DATA_DIR", data)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+    child.wait_with_output().unwrap()
+}
+
+impl Server {
+    /// A server whose data folder already holds an admin `ada@example.com`.
+    pub fn with_admin() -> Server {
+        let data = tempfile::tempdir().unwrap();
+        let out = admin_create(data.path(), "ada@example.com", PASSWORD);
+        assert!(
+            out.status.success(),
+            "admin create failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Server::start_in(data, &[])
+    }
+
+    pub fn fresh() -> Server {
+        Server::start_in(tempfile::tempdir().unwrap(), &[])
+    }
+
+    pub fn start_in(data: tempfile::TempDir, env: &[(&str, &str)]) -> Server {
+        let mut cmd = steward();
+        cmd.env("STEWARD_LISTEN", "127.0.0.1:0")
+            .env("STEWARD_DATA_DIR", data.path())
+            .env("STEWARD_LOG", "info")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().unwrap();
+        let (tx, rx) = mpsc::channel();
+        let stdout = child.stdout.take().unwrap();
+        let stderr = child.stderr.take().unwrap();
+        for stream in [
+            Box::new(stdout) as Box<dyn std::io::Read + Send>,
+            Box::new(stderr),
+        ] {
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    if tx.send(line).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        let mut setup_token = None;
+        let mut startup_log = Vec::new();
+        let base = loop {
+            let line = rx
+                .recv_timeout(Duration::from_secs(30))
+                .unwrap_or_else(|_| panic!("server did not start: {:?}", child.try_wait()));
+            if let Some(i) = line.find("setup?token=") {
+                let rest = &line[i + "setup?token=".len()..];
+                setup_token = Some(rest.split_whitespace().next().unwrap().to_string());
+            }
+            startup_log.push(line.clone());
+            if let Some(i) = line.find("listening on http://") {
+                let addr = line[i + "listening on http://".len()..]
+                    .split_whitespace()
+                    .next()
+                    .unwrap();
+                break format!("http://{addr}");
+            }
+        };
+        Server {
+            child,
+            base,
+            data,
+            setup_token,
+            log: rx,
+            startup_log,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn client(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+    }
+
+    /// A POST as the portal's own page would send it.
+    pub fn post(&self, client: &reqwest::Client, path: &str) -> reqwest::RequestBuilder {
+        client
+            .post(self.url(path))
+            .header("origin", &self.base)
+            .header("sec-fetch-site", "same-origin")
+    }
+
+    /// Signs in and returns the `Cookie` header value for the session.
+    pub async fn sign_in(&self, email: &str, password: &str) -> String {
+        let resp = self
+            .post(&self.client(), "/api/sign_in")
+            .form(&[("email", email), ("password", password)])
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            resp.status().is_success() || resp.status().is_redirection(),
+            "sign in: {}",
+            resp.status()
+        );
+        let cookie = resp
+            .headers()
+            .get("set-cookie")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
+        cookie.split(';').next().unwrap().to_string()
+    }
+
+    pub fn data_path(&self) -> PathBuf {
+        self.data.path().to_path_buf()
+    }
+
+    /// Everything the server has logged so far.
+    pub fn log_lines(&self) -> Vec<String> {
+        self.startup_log
+            .iter()
+            .cloned()
+            .chain(self.log.try_iter())
+            .collect()
+    }
+
+    /// Stops the server with SIGTERM and starts it again on the same data folder.
+    pub fn restart(mut self) -> Server {
+        assert!(self.terminate().success());
+        let data = std::mem::replace(&mut self.data, tempfile::tempdir().unwrap());
+        Server::start_in(data, &[])
+    }
+
+    /// Sends SIGTERM and waits for the exit status.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        for _ in 0..100 {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("server did not stop within 10 s of SIGTERM");
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
