@@ -200,6 +200,11 @@ pub enum EvalError {
         function: &'static str,
         message: String,
     },
+    #[error("{function}: the result would be larger than {limit} bytes")]
+    ValueTooLarge {
+        function: &'static str,
+        limit: usize,
+    },
 }
 
 impl EvalError {
@@ -212,6 +217,7 @@ impl EvalError {
             EvalError::DateOutOfRange { .. } => "EXPR-E004",
             EvalError::NoUniqueValue { .. } => "EXPR-E005",
             EvalError::InvalidRegex { .. } => "EXPR-E006",
+            EvalError::ValueTooLarge { .. } => "EXPR-E007",
         }
     }
 }

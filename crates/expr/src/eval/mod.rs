@@ -21,6 +21,32 @@ use crate::parser::Expression;
 use crate::source::AttributeSource;
 use crate::value::{Number, Value};
 
+/// Largest string (in bytes) or multi-valued result a function may produce. Values grow by
+/// nesting (`ConvertToUTF8Hex` doubles, `Replace` with a template multiplies); the limit keeps
+/// a hostile 10,000-character expression from exhausting memory. Attribute values themselves
+/// are not limited.
+pub const MAX_VALUE_BYTES: usize = 1 << 20;
+
+pub(crate) fn too_large(function: &'static str) -> EvalError {
+    EvalError::ValueTooLarge {
+        function,
+        limit: MAX_VALUE_BYTES,
+    }
+}
+
+/// Approximate size of a value in bytes, for [`MAX_VALUE_BYTES`].
+fn size_of(v: &Value) -> usize {
+    match v {
+        Value::String(s) | Value::Reference(s) => s.len(),
+        Value::Multi(items) => items.iter().map(|i| size_of(i).saturating_add(8)).sum(),
+        Value::Complex(m) => m
+            .iter()
+            .map(|(k, v)| k.len().saturating_add(size_of(v)))
+            .sum(),
+        _ => 8,
+    }
+}
+
 /// The result of evaluating an expression for one object.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Outcome {
@@ -170,6 +196,16 @@ impl Evaluator<'_> {
     }
 
     fn call(&mut self, f: Function, args: &Args) -> Result<Value, EvalError> {
+        let v = self.call_unchecked(f, args)?;
+        // Every function grows its input by a bounded factor at most (Join and Replace check
+        // as they build), so checking each result bounds memory at a small multiple of the limit.
+        if size_of(&v) > MAX_VALUE_BYTES {
+            return Err(too_large(f.name()));
+        }
+        Ok(v)
+    }
+
+    fn call_unchecked(&mut self, f: Function, args: &Args) -> Result<Value, EvalError> {
         use Function as F;
         match f {
             F::Append => {
@@ -320,6 +356,7 @@ impl Evaluator<'_> {
             F::Join => {
                 let sep = self.text(f, args, 0)?.unwrap_or_default();
                 let mut parts: Vec<String> = Vec::new();
+                let mut total = 0usize;
                 for i in 1..args.len() {
                     let v = self.arg(args, i)?;
                     // Null and empty sources are skipped: Microsoft's example
@@ -331,6 +368,10 @@ impl Evaluator<'_> {
                     for v in values {
                         if let Some(t) = text_of(f, i, v)? {
                             if !t.is_empty() {
+                                total = total.saturating_add(t.len() + sep.len());
+                                if total > MAX_VALUE_BYTES {
+                                    return Err(too_large(f.name()));
+                                }
                                 parts.push(t);
                             }
                         }
@@ -387,13 +428,15 @@ impl Evaluator<'_> {
             }
             F::RemoveDuplicates => Ok(match self.arg(args, 0)? {
                 Value::Multi(values) => {
-                    let mut out: Vec<Value> = Vec::with_capacity(values.len());
-                    for v in values {
-                        if !out.contains(&v) {
-                            out.push(v);
-                        }
-                    }
-                    Value::Multi(out)
+                    // Keyed by the debug form (values are not `Hash` because of floats), so
+                    // the cost stays linear for long lists.
+                    let mut seen = std::collections::HashSet::new();
+                    Value::Multi(
+                        values
+                            .into_iter()
+                            .filter(|v| seen.insert(format!("{v:?}")))
+                            .collect(),
+                    )
                 }
                 other => other,
             }),
@@ -472,16 +515,18 @@ impl Evaluator<'_> {
             replace::Mode::Literal => {
                 let old = self.text(f, args, 1)?.unwrap_or_default();
                 let new = self.text(f, args, 4)?.unwrap_or_default();
-                Ok(source.map_or(Value::Null, |s| {
-                    Value::String(replace::literal(&s, &old, &new))
-                }))
+                match source {
+                    Some(s) => replace::literal(&s, &old, &new).map(Value::String),
+                    None => Ok(Value::Null),
+                }
             }
             replace::Mode::Template => {
                 let old = self.text(f, args, 1)?.unwrap_or_default();
                 let template = self.text(f, args, 6)?.unwrap_or_default();
-                Ok(source.map_or(Value::Null, |s| {
-                    Value::String(replace::literal(&template, &old, &s))
-                }))
+                match source {
+                    Some(s) => replace::literal(&template, &old, &s).map(Value::String),
+                    None => Ok(Value::Null),
+                }
             }
             replace::Mode::Regex | replace::Mode::RegexGroup | replace::Mode::Fallback => {
                 let pattern = self.text(f, args, 2)?.unwrap_or_default();
@@ -502,9 +547,10 @@ impl Evaluator<'_> {
                 match mode {
                     replace::Mode::Regex => {
                         let new = self.text(f, args, 4)?.unwrap_or_default();
-                        Ok(source.map_or(Value::Null, |s| {
-                            Value::String(replace::regex_replace(re, &s, &new))
-                        }))
+                        match source {
+                            Some(s) => replace::regex_replace(re, &s, &new).map(Value::String),
+                            None => Ok(Value::Null),
+                        }
                     }
                     replace::Mode::RegexGroup => {
                         let new = self.text(f, args, 4)?.unwrap_or_default();

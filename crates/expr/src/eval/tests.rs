@@ -1085,3 +1085,48 @@ fn escapes_and_constants() {
         ("1.5", json!({}), Json(json!(1.5))),
     ]);
 }
+
+#[test]
+fn hostile_growth_is_refused() {
+    let nest = |f: &str, n: usize, inner: &str| {
+        format!("{}{inner}{}", format!("{f}(").repeat(n), ")".repeat(n))
+    };
+    let hex = nest("ConvertToUTF8Hex", 25, "\"ab\"");
+    let template = format!(
+        "{}\"a\"{}",
+        "Replace(".repeat(12),
+        r#", "a", , , , , "aaaaaaaaaaaaaaaaaaaa")"#.repeat(12)
+    );
+    let literal = format!(
+        "{}\"a\"{}",
+        "Replace(".repeat(12),
+        r#", "a", , , "aaaaaaaaaaaaaaaaaaaa", , )"#.repeat(12)
+    );
+    let regex = format!(
+        "{}\"a\"{}",
+        "Replace(".repeat(12),
+        r#", , "a", , "$&$&$&$&$&$&$&$&$&$&", , )"#.repeat(12)
+    );
+    let join = format!(
+        "Join(\"\", {})",
+        vec![nest("ConvertToUTF8Hex", 18, "\"ab\""); 3].join(", ")
+    );
+    for src in [hex, template, literal, regex, join] {
+        let expr = parse(&src).unwrap_or_else(|e| panic!("{src}: {e}"));
+        let err = expr.evaluate(&json!({}), &mut ctx()).unwrap_err();
+        assert_eq!(err.code(), "EXPR-E007", "{err}");
+    }
+    check(vec![
+        // Long but reasonable values are fine.
+        (
+            r#"Count(Split(Replace("a", "a", , , "b,b,b,b,b,b,b,b,b,b", , ), ","))"#,
+            json!({}),
+            Json(json!(10)),
+        ),
+        (
+            r#"InStr([big], "needle")"#,
+            json!({"big": format!("{}needle", "x".repeat(500_000))}),
+            Json(json!(500_001)),
+        ),
+    ]);
+}

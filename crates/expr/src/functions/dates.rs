@@ -63,7 +63,8 @@ pub fn date_of_value(v: &Value) -> Option<DateTime<Utc>> {
 pub fn parse_date(s: &str) -> Option<DateTime<Utc>> {
     let s = s.trim();
     let b = s.as_bytes();
-    if b.len() >= 10 && b[4] == b'-' && b[7] == b'-' {
+    // Slicing below is by byte; the first ten bytes must be ASCII for that to be safe.
+    if b.len() >= 10 && b[..10].is_ascii() && b[4] == b'-' && b[7] == b'-' {
         parse_iso(s)
     } else if s.contains('/') {
         parse_us(s)
@@ -90,6 +91,9 @@ fn parse_offset(s: &str) -> Option<i32> {
         _ => return None,
     };
     let rest = &s[1..];
+    if !rest.is_ascii() {
+        return None;
+    }
     let (h, m) = match rest.len() {
         2 => (num(rest)?, 0),
         4 => (num(&rest[..2])?, num(&rest[2..])?),
@@ -315,6 +319,9 @@ mod tests {
             assert_eq!(entra_display(&d), want, "{input}");
         }
         for bad in [
+            "2021-06-\u{e9}-30",
+            "2021-06-30+0\u{e9}",
+            "\u{e9}021-06-30",
             "",
             "yesterday",
             "2021-13-01",

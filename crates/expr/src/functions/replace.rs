@@ -15,6 +15,7 @@
 use regex::{Captures, Regex};
 
 use crate::error::EvalError;
+use crate::eval::{too_large, MAX_VALUE_BYTES};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -61,11 +62,18 @@ impl Mode {
 }
 
 /// Replaces every occurrence of `old` (case-sensitive). An empty `old` changes nothing.
-pub fn literal(s: &str, old: &str, new: &str) -> String {
+/// Refuses results over [`MAX_VALUE_BYTES`] before building them: nested replacements can
+/// otherwise grow a value exponentially.
+pub fn literal(s: &str, old: &str, new: &str) -> Result<String, EvalError> {
     if old.is_empty() {
-        return s.to_string();
+        return Ok(s.to_string());
     }
-    s.replace(old, new)
+    let count = s.matches(old).count();
+    let size = (s.len() - count * old.len()).saturating_add(count.saturating_mul(new.len()));
+    if size > MAX_VALUE_BYTES {
+        return Err(too_large("Replace"));
+    }
+    Ok(s.replace(old, new))
 }
 
 /// Writes `replacement` for one match, expanding .NET substitutions.
@@ -148,17 +156,20 @@ fn group_text<'h>(caps: &Captures<'h>, name: &str) -> Option<&'h str> {
 }
 
 /// Regex mode: every match replaced by the expanded replacement.
-pub fn regex_replace(re: &Regex, s: &str, replacement: &str) -> String {
+pub fn regex_replace(re: &Regex, s: &str, replacement: &str) -> Result<String, EvalError> {
     let mut out = String::with_capacity(s.len());
     let mut last = 0;
     for caps in re.captures_iter(s) {
         let Some(m) = caps.get(0) else { continue };
         out.push_str(&s[last..m.start()]);
         expand_with_names(re, &caps, s, replacement, &mut out);
+        if out.len() > MAX_VALUE_BYTES {
+            return Err(too_large("Replace"));
+        }
         last = m.end();
     }
     out.push_str(&s[last..]);
-    out
+    Ok(out)
 }
 
 /// Like [`expand`], but `${name}` of a group the pattern defines always expands (to "" if the
@@ -230,6 +241,9 @@ pub fn group_replace(
         let Some(m) = caps.get(g) else { continue };
         out.push_str(&s[last..m.start()]);
         expand_with_names(re, &caps, s, replacement, &mut out);
+        if out.len() > MAX_VALUE_BYTES {
+            return Err(too_large("Replace"));
+        }
         last = m.end();
     }
     out.push_str(&s[last..]);
@@ -288,13 +302,13 @@ mod tests {
         ];
         for (replacement, want) in cases {
             assert_eq!(
-                regex_replace(&re, "John Doe!", replacement),
+                regex_replace(&re, "John Doe!", replacement).unwrap(),
                 want,
                 "{replacement}"
             );
         }
         let optional = compile(r"(?<a>x)?y").unwrap();
-        assert_eq!(regex_replace(&optional, "y", "[${a}]"), "[]");
+        assert_eq!(regex_replace(&optional, "y", "[${a}]").unwrap(), "[]");
     }
 
     #[test]

@@ -67,27 +67,28 @@ pub fn instr(
             message: format!("start must be 1 or more, got {start}"),
         });
     }
-    let fold = |s: &str| -> Vec<char> {
+    // Folding is per character, so character positions are the same before and after.
+    let fold = |s: &str| -> String {
         if text_compare {
             s.chars().map(lower_char).collect()
         } else {
-            s.chars().collect()
+            s.to_string()
         }
     };
     let h = fold(haystack);
     let n = fold(needle);
     let from = (start - 1) as usize;
-    if from > h.len() {
+    let Some((offset, _)) = h.char_indices().chain([(h.len(), ' ')]).nth(from) else {
         return Ok(0);
-    }
+    };
     if n.is_empty() {
         // As VB: an empty string is found at the start position.
         return Ok(start);
     }
-    Ok(h[from..]
-        .windows(n.len())
-        .position(|w| w == n.as_slice())
-        .map_or(0, |p| (from + p + 1) as i64))
+    // `str::find` is linear-time, so long values cannot make this quadratic.
+    Ok(h[offset..].find(&n).map_or(0, |p| {
+        (from + h[offset..offset + p].chars().count() + 1) as i64
+    }))
 }
 
 /// `Word(string, wordNumber, delimiters)`: any character of `delimiters` separates words;
