@@ -52,7 +52,9 @@ fuzz_target!(|input: Input| {
     let back: Scope = serde_json::from_str(&json).expect("deserializes");
     assert_eq!(back, scope);
 
-    let Ok(compiled) = scope.compile() else { return };
+    let Ok(compiled) = scope.compile() else {
+        return;
+    };
     let user: HashMap<String, Value> = input
         .user
         .into_iter()
@@ -62,7 +64,9 @@ fuzz_target!(|input: Input| {
                 AttrValue::Text(s) => Value::String(s),
                 AttrValue::Int(i) => Value::from(i),
                 AttrValue::Bool(b) => Value::Boolean(b),
-                AttrValue::Multi(items) => Value::Multi(items.into_iter().map(Value::String).collect()),
+                AttrValue::Multi(items) => {
+                    Value::Multi(items.into_iter().map(Value::String).collect())
+                }
             };
             (ATTRIBUTES[a as usize % ATTRIBUTES.len()].to_string(), value)
         })
