@@ -49,6 +49,19 @@ impl Span {
     }
 }
 
+impl Span {
+    /// The span as UTF-16 code unit offsets into `source`, which is what a browser text area's
+    /// `selectionStart`/`setSelectionRange` use.
+    pub fn utf16_range(&self, source: &str) -> (usize, usize) {
+        let units = |end: usize| {
+            source
+                .get(..end.min(source.len()))
+                .map_or(0, |s| s.encode_utf16().count())
+        };
+        (units(self.start), units(self.end))
+    }
+}
+
 impl fmt::Display for Span {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "line {}, column {}", self.line, self.column)
@@ -284,6 +297,12 @@ mod tests {
         let span = Span::from_offsets(src, at, at + 1);
         assert_eq!((span.line, span.column), (2, 16));
         assert_eq!(&src[span.start..span.end], "x");
+        let emoji = "\"😀\" x";
+        let at = emoji.find('x').unwrap();
+        assert_eq!(
+            Span::from_offsets(emoji, at, at + 1).utf16_range(emoji),
+            (5, 6)
+        );
     }
 
     #[test]

@@ -62,6 +62,13 @@
 //! - **Regular expressions** use the `regex` crate (linear time) rather than .NET's backtracking
 //!   engine: look-around and back-references are refused with a clear error.
 //! - **NormalizeDiacritics** also maps a plain `œ`/`Œ` (Microsoft lists only `œ̄`/`Œ̄`).
+//! - **Limits**: besides the 10,000-character limit, nesting is limited to [`MAX_DEPTH`] calls
+//!   and a function result to [`eval::MAX_VALUE_BYTES`] (1 MiB), so no expression can exhaust
+//!   memory or time; regex patterns to 1,000 characters and a bounded compiled size.
+//! - **Scoping filter integers** may be negative (Microsoft says `[0,1,2,…]`), and
+//!   `Less_Than`/`Less_Than_OR_EQUALS`, absent from Microsoft's documentation, mirror the
+//!   `Greater_Than` pair. `&`/`!&` mean "the attribute occurs / does not occur within the value";
+//!   see [`filter`].
 //! - **Function names** are case-sensitive as in Entra, with a suggestion when the case is wrong
 //!   (even Microsoft's own documentation writes `switch(…)` once).
 

@@ -48,7 +48,11 @@ fn size_of(v: &Value) -> usize {
 }
 
 /// The result of evaluating an expression for one object.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+///
+/// Its JSON form (`{"value": …, "ignore_flow": …, "redacted": …}`) writes `"[Redact]"` in place
+/// of a redacted value, so serializing an outcome into a log can never leak it; code that needs
+/// the real value (to send it to the target) reads [`Outcome::value`].
+#[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
     /// The computed value.
     pub value: Value,
@@ -57,6 +61,21 @@ pub struct Outcome {
     pub ignore_flow: bool,
     /// `Redact` was involved: logs must show `[Redact]` instead of the value.
     pub redacted: bool,
+}
+
+impl serde::Serialize for Outcome {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Outcome", 3)?;
+        if self.redacted {
+            st.serialize_field("value", "[Redact]")?;
+        } else {
+            st.serialize_field("value", &self.value)?;
+        }
+        st.serialize_field("ignore_flow", &self.ignore_flow)?;
+        st.serialize_field("redacted", &self.redacted)?;
+        st.end()
+    }
 }
 
 impl Outcome {

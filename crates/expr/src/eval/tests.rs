@@ -543,6 +543,10 @@ fn ignore_flow_and_redact() {
     assert_eq!(out.value, Value::from("ada@contoso.com"));
     assert!(out.redacted);
     assert_eq!(out.log_text(), "[Redact]");
+    assert_eq!(
+        serde_json::to_value(&out).unwrap(),
+        json!({"value": "[Redact]", "ignore_flow": false, "redacted": true})
+    );
     let out = run(r#"Redact("StringToBeRedacted")"#, json!({}));
     assert_eq!(out.log_text(), "[Redact]");
     let out = run("Redact(RandomString(6,3,0,0,3))", json!({}));
@@ -1129,4 +1133,11 @@ fn hostile_growth_is_refused() {
             Json(json!(500_001)),
         ),
     ]);
+}
+
+#[test]
+fn expressions_and_scopes_can_be_shared_between_threads() {
+    fn shareable<T: Send + Sync + Clone + 'static>() {}
+    shareable::<crate::parser::Expression>();
+    shareable::<crate::filter::CompiledScope>();
 }

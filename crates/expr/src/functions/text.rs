@@ -8,12 +8,18 @@ use crate::catalogue::Function;
 use crate::error::EvalError;
 use crate::value::Value;
 
+/// A non-negative count as `usize`, saturating (a huge count on a 32-bit target such as wasm32
+/// must still mean "all of it", not wrap around).
+fn count(n: i64) -> usize {
+    usize::try_from(n.max(0)).unwrap_or(usize::MAX)
+}
+
 /// `Left(string, numChars)`: 0 gives "", a negative count gives the whole string.
 pub fn left(s: &str, n: i64) -> String {
     if n < 0 {
         return s.to_string();
     }
-    s.chars().take(n as usize).collect()
+    s.chars().take(count(n)).collect()
 }
 
 /// `Mid(source, start, length)`: 1-based start, clipped at the end.
@@ -30,10 +36,7 @@ pub fn mid(s: &str, start: i64, len: i64) -> Result<String, EvalError> {
             message: format!("length cannot be negative, got {len}"),
         });
     }
-    Ok(s.chars()
-        .skip((start - 1) as usize)
-        .take(len as usize)
-        .collect())
+    Ok(s.chars().skip(count(start - 1)).take(count(len)).collect())
 }
 
 /// Reads InStr's compareType: `vbBinaryCompare`/0 (default, case-sensitive) or
@@ -77,7 +80,7 @@ pub fn instr(
     };
     let h = fold(haystack);
     let n = fold(needle);
-    let from = (start - 1) as usize;
+    let from = count(start - 1);
     let Some((offset, _)) = h.char_indices().chain([(h.len(), ' ')]).nth(from) else {
         return Ok(0);
     };
@@ -99,7 +102,7 @@ pub fn word(s: &str, n: i64, delimiters: &str) -> String {
     }
     s.split(|c| delimiters.contains(c))
         .filter(|w| !w.is_empty())
-        .nth((n - 1) as usize)
+        .nth(count(n - 1))
         .unwrap_or("")
         .to_string()
 }
@@ -301,6 +304,8 @@ mod tests {
             ("Jo", 5, "Jo"),
             ("", 2, ""),
             ("Zoë", 3, "Zoë"),
+            ("John", i64::MAX, "John"),
+            ("John", 1 << 40, "John"),
         ];
         for (s, n, want) in cases {
             assert_eq!(left(s, n), want, "Left({s:?}, {n})");
