@@ -345,7 +345,7 @@ impl<'a> Parser<'a> {
             }
         }
         if function == Function::Replace {
-            self.check_replace(args, start, end)?;
+            self.check_replace(args, arg_spans, start, end)?;
         }
         Ok(())
     }
@@ -354,6 +354,7 @@ impl<'a> Parser<'a> {
     fn check_replace(
         &mut self,
         args: &[Option<Expr>],
+        arg_spans: &[(usize, usize)],
         start: usize,
         end: usize,
     ) -> Result<(), ParseError> {
@@ -375,11 +376,10 @@ impl<'a> Parser<'a> {
                 match regex_util::compile(pattern) {
                     Ok(re) => self.regexes.push((pattern.clone(), re)),
                     Err(message) => {
-                        return Err(self.error(
-                            ParseErrorKind::InvalidRegex { message },
-                            start,
-                            end,
-                        ))
+                        // Underline the pattern itself, without the white space before the comma.
+                        let (s, e) = arg_spans.get(2).copied().unwrap_or((start, end));
+                        let e = s + self.src[s..e].trim_end().len();
+                        return Err(self.error(ParseErrorKind::InvalidRegex { message }, s, e));
                     }
                 }
             }
@@ -615,7 +615,7 @@ mod tests {
             (
                 "Replace([a], , \"(\", , \"x\", , )",
                 "EXPR-P019",
-                "Replace([a], , \"(\", , \"x\", , )",
+                "\"(\"",
                 "invalid regular expression",
             ),
             (
@@ -637,6 +637,19 @@ mod tests {
             assert_eq!(&src[e.span.start..e.span.end], span_text, "{src}: {e}");
             assert!(e.to_string().contains(message), "{src}: {e}");
         }
+    }
+
+    /// The reference's escape example, `"Company name: \\"Contoso\\""`, is the Markdown source
+    /// of `"Company name: \"Contoso\""`: taken literally, `\\` is a backslash and the next quote
+    /// ends the string, so the rest is an error that says what was expected.
+    #[test]
+    fn markdown_escaped_example_is_an_error_rendered_one_is_not() {
+        let e = err(r#"Append("Company name: \\"Contoso\\"", "")"#);
+        assert_eq!(e.code(), "EXPR-P004");
+        assert!(e
+            .to_string()
+            .contains("expected a comma or the closing parenthesis of Append("));
+        assert!(parse(r#"Append("Company name: \"Contoso\"", "")"#).is_ok());
     }
 
     #[test]
