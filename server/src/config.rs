@@ -130,7 +130,7 @@ impl fmt::Display for ConfigErrors {
         }
         write!(
             f,
-            "See steward.example.toml in the source for every setting and its default."
+            "See server/steward.example.toml for every setting and its default."
         )
     }
 }

@@ -57,6 +57,14 @@ enum AdminCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Set a new password for an administrator, signing them out everywhere.
+    ResetPassword {
+        #[arg(long)]
+        email: String,
+        /// Read the password from the first line of standard input instead of prompting.
+        #[arg(long)]
+        password_stdin: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -89,23 +97,26 @@ fn main() -> ExitCode {
     };
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => runtime.block_on(serve::run(config, warnings)),
-        Command::Admin {
-            command:
+        Command::Admin { command } => {
+            for w in &warnings {
+                eprintln!("warning: {w}");
+            }
+            match command {
                 AdminCommand::Create {
                     email,
                     name,
                     password_stdin,
-                },
-        } => {
-            for w in &warnings {
-                eprintln!("warning: {w}");
+                } => runtime.block_on(admin_cli::create(
+                    &config,
+                    &email,
+                    name.as_deref(),
+                    password_stdin,
+                )),
+                AdminCommand::ResetPassword {
+                    email,
+                    password_stdin,
+                } => runtime.block_on(admin_cli::reset_password(&config, &email, password_stdin)),
             }
-            runtime.block_on(admin_cli::create(
-                &config,
-                &email,
-                name.as_deref(),
-                password_stdin,
-            ))
         }
         Command::Config {
             command: ConfigCommand::Check,

@@ -191,3 +191,58 @@ fn admin_create_refuses_duplicates_and_bad_input() {
     let bad_email = admin_create(data.path(), "not-an-email", PASSWORD);
     assert!(String::from_utf8_lossy(&bad_email.stderr).contains("name@example.com"));
 }
+
+#[test]
+fn reset_password_replaces_the_password() {
+    let data = tempfile::tempdir().unwrap();
+    assert!(admin_create(data.path(), "ada@example.com", PASSWORD)
+        .status
+        .success());
+    let reset = |email: &str, password: &str| {
+        use std::io::Write;
+        let mut child = steward()
+            .args([
+                "admin",
+                "reset-password",
+                "--email",
+                email,
+                "--password-stdin",
+            ])
+            .env("STEWARD_DATA_DIR", data.path())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = reset("ada@example.com", "a brand new passphrase");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let missing = reset("nobody@example.com", "a brand new passphrase");
+    assert!(String::from_utf8_lossy(&missing.stderr)
+        .contains("no administrator has the email nobody@example.com"));
+
+    let server = Server::start_in(data, &[]);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let client = server.client();
+        let old = server
+            .post(&client, "/api/sign_in")
+            .form(&[("email", "ada@example.com"), ("password", PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(old.status(), 401);
+        server
+            .sign_in("ada@example.com", "a brand new passphrase")
+            .await;
+    });
+}

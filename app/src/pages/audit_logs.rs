@@ -52,7 +52,7 @@ pub fn AuditLogsPage() -> impl IntoView {
                                             }}</td>
                                             <td>{e.detail.unwrap_or_default()}</td>
                                             <td>{e.ip.unwrap_or_default()}</td>
-                                            <td><code>{e.operation_id.unwrap_or_default()}</code></td>
+                                            <td>{e.operation_id.map(|op| view! { <code>{op}</code> })}</td>
                                         </tr>
                                     }).collect_view()}
                                 </tbody>

@@ -9,7 +9,8 @@ pub fn UsersPage() -> impl IntoView {
     view! {
         <PageHeader title="Users" subtitle="The people in your directory, the source every application is provisioned from."/>
         <EmptyState icon=Icon::User title="No users yet">
-            <p>"Users are the source of truth for every application's accounts. Add them one at a time, import a CSV file, or point your HR system at this tenant's SCIM endpoint, " <code>"/scim/v2"</code> "."</p>
+            <p>"Users are the source of truth for every application's accounts."</p>
+            <p>"Coming next: add users here one at a time, import them from a CSV file, or let your HR system push them to this tenant's SCIM endpoint, " <code>"/scim/v2"</code> "."</p>
         </EmptyState>
     }
 }
@@ -19,7 +20,8 @@ pub fn GroupsPage() -> impl IntoView {
     view! {
         <PageHeader title="Groups" subtitle="Groups decide who is assigned to which application, and can be provisioned themselves."/>
         <EmptyState icon=Icon::Group title="No groups yet">
-            <p>"Create a group for each team or role, add its members, then assign the group to an application to provision everyone in it."</p>
+            <p>"Groups decide who each application provisions: assign a group to an application and everyone in it gets an account."</p>
+            <p>"Coming next: create groups here, add their members, or import memberships from CSV."</p>
         </EmptyState>
     }
 }
@@ -29,7 +31,8 @@ pub fn ApplicationsPage() -> impl IntoView {
     view! {
         <PageHeader title="Enterprise applications" subtitle="The SaaS applications Steward keeps accounts in."/>
         <EmptyState icon=Icon::Apps title="No applications yet">
-            <p>"Add an application from the gallery (Xledger, Klaxoon, xMatters, AlexisHR) or create your own SCIM 2.0 application, then set its provisioning mode to Automatic."</p>
+            <p>"Each application gets its own credentials, attribute mappings, scoping filters and assignments."</p>
+            <p>"Coming next: add one from the gallery (Xledger, Klaxoon, xMatters, AlexisHR) or create your own SCIM 2.0 application, then set its provisioning mode to Automatic."</p>
         </EmptyState>
     }
 }

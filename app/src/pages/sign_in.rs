@@ -54,7 +54,7 @@ pub fn SignInPage() -> impl IntoView {
                         </button>
                     </ActionForm>
                 </div>
-                <p class="auth-footnote">"Forgot your password? Another Global Administrator can reset it."</p>
+                <p class="auth-footnote">"Forgot your password? Whoever runs the server can set a new one with " <code>"steward admin reset-password"</code> "."</p>
             </main>
         </div>
     }

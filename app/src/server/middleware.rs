@@ -182,8 +182,10 @@ fn is_public(path: &str) -> bool {
             | "/healthz"
             | "/readyz"
             | "/favicon.ico"
+            | "/favicon.svg"
             | "/api/sign_in"
             | "/api/setup"
+            | "/api/setup_status"
     ) || path.starts_with("/pkg/")
 }
 
@@ -363,6 +365,7 @@ mod tests {
             "/readyz",
             "/pkg/steward.wasm",
             "/api/sign_in",
+            "/api/setup_status",
         ] {
             assert!(is_public(p), "{p}");
         }

@@ -28,6 +28,9 @@ pub trait AdminStore: Send + Sync {
     async fn admin_by_email(&self, email: &str) -> StoreResult<Option<AdminCredentials>>;
     async fn list_admins(&self) -> StoreResult<Vec<Admin>>;
     async fn record_sign_in(&self, id: AdminId, at: DateTime<Utc>) -> StoreResult<()>;
+    /// Replaces an admin's password, ends all their sessions and clears their failed
+    /// sign-ins, in one transaction. `None` when no admin has that email.
+    async fn reset_password(&self, email: &str, password_hash: &str) -> StoreResult<Option<Admin>>;
 }
 
 /// Browser sessions, keyed by the SHA-256 of the cookie token.

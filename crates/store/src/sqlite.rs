@@ -232,6 +232,30 @@ impl AdminStore for SqliteStore {
         Ok(admins)
     }
 
+    async fn reset_password(&self, email: &str, password_hash: &str) -> StoreResult<Option<Admin>> {
+        let email = email.trim().to_lowercase();
+        let Some(found) = self.admin_by_email(&email).await? else {
+            return Ok(None);
+        };
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE admins SET password_hash = ?, updated_at = ? WHERE id = ?")
+            .bind(password_hash)
+            .bind(Utc::now())
+            .bind(found.admin.id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE admin_id = ?")
+            .bind(found.admin.id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sign_in_failures WHERE email = ?")
+            .bind(&email)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Some(found.admin))
+    }
+
     async fn record_sign_in(&self, id: AdminId, at: DateTime<Utc>) -> StoreResult<()> {
         sqlx::query("UPDATE admins SET last_sign_in_at = ? WHERE id = ?")
             .bind(at)
@@ -490,6 +514,57 @@ mod tests {
             .unwrap_err();
         assert!(matches!(err, StoreError::AlreadyInitialised));
         assert_eq!(store.count_admins().await.unwrap(), 1);
+    }
+
+    #[tokio::test]
+    async fn reset_password_ends_sessions_and_unlocks() {
+        let store = SqliteStore::in_memory().await.unwrap();
+        let ada = store
+            .create_admin(new_admin("ada@example.com"))
+            .await
+            .unwrap();
+        let now = Utc::now();
+        store
+            .create_session(NewSession {
+                token_hash: "h".into(),
+                admin_id: ada.id,
+                created_at: now,
+                expires_at: now + ChronoDuration::hours(1),
+                ip: None,
+                user_agent: None,
+            })
+            .await
+            .unwrap();
+        store
+            .record_sign_in_failure("ada@example.com", "ip", now)
+            .await
+            .unwrap();
+        let done = store
+            .reset_password("ADA@example.com", "$argon2id$new")
+            .await
+            .unwrap();
+        assert_eq!(done.map(|a| a.id), Some(ada.id));
+        assert!(store.session_admin("h", now).await.unwrap().is_none());
+        let creds = store
+            .admin_by_email("ada@example.com")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(creds.password_hash, "$argon2id$new");
+        let since = now - ChronoDuration::minutes(1);
+        assert_eq!(
+            store
+                .sign_in_failures_since("ada@example.com", "ip", since)
+                .await
+                .unwrap()
+                .for_email,
+            0
+        );
+        assert!(store
+            .reset_password("nobody@example.com", "x")
+            .await
+            .unwrap()
+            .is_none());
     }
 
     #[tokio::test]
