@@ -9,6 +9,7 @@
 pub mod api;
 pub mod components;
 pub mod error;
+pub mod expression_builder;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;
@@ -68,6 +69,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("provisioning-logs") view=ProvisioningLogsPage/>
                     <Route path=path!("audit-logs") view=AuditLogsPage/>
                     <Route path=path!("settings") view=SettingsPage/>
+                    <Route path=path!("settings/expression-builder") view=ExpressionBuilderPage/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -6,6 +6,7 @@
 
 mod admin_cli;
 mod config;
+mod expr_cli;
 mod router;
 mod secret_key;
 mod serve;
@@ -41,6 +42,50 @@ enum Command {
     Config {
         #[command(subcommand)]
         command: ConfigCommand,
+    },
+    /// Try attribute-mapping expressions.
+    Expr {
+        #[command(subcommand)]
+        command: ExprCommand,
+    },
+    /// Try scoping filters.
+    Scope {
+        #[command(subcommand)]
+        command: ScopeCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExprCommand {
+    /// Evaluate an expression against sample attributes and print the result as JSON.
+    Eval {
+        /// The expression, e.g. 'Join(".", [givenName], [surname])'.
+        expression: String,
+        /// The attributes as a JSON object, or @FILE.
+        #[arg(long, default_value = "{}")]
+        attrs: String,
+        /// The time Now() returns (RFC 3339); default the current time.
+        #[arg(long)]
+        now: Option<String>,
+        /// Seed for Guid() and RandomString(), for repeatable output.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+    },
+}
+
+#[derive(Subcommand)]
+enum ScopeCommand {
+    /// Evaluate scoping filters (a JSON file) against sample attributes; prints the verdict
+    /// and how each clause fared.
+    Eval {
+        /// A JSON list of scoping filters: [{"clauses": [{"attribute", "operator", "value"}]}].
+        filters: String,
+        /// The attributes as a JSON object, or @FILE.
+        #[arg(long)]
+        attrs: String,
+        /// Print the verdict and trace as JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -78,6 +123,46 @@ const EXIT_CONFIG: u8 = 2;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The expression tools are pure: no configuration, no database, no runtime.
+    let pure = match &cli.command {
+        Some(Command::Expr {
+            command:
+                ExprCommand::Eval {
+                    expression,
+                    attrs,
+                    now,
+                    seed,
+                },
+        }) => Some(expr_cli::expr_eval(
+            expression,
+            attrs,
+            now.as_deref(),
+            *seed,
+        )),
+        Some(Command::Scope {
+            command:
+                ScopeCommand::Eval {
+                    filters,
+                    attrs,
+                    json,
+                },
+        }) => Some(expr_cli::scope_eval(filters, attrs, *json)),
+        _ => None,
+    };
+    if let Some(result) = pure {
+        return match result {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                let message = format!("{e:#}");
+                if message.starts_with("error[") {
+                    eprintln!("{message}");
+                } else {
+                    eprintln!("error: {message}");
+                }
+                ExitCode::FAILURE
+            }
+        };
+    }
     let (config, warnings) = match config::Config::load(cli.config.as_deref(), std::env::vars()) {
         Ok(loaded) => loaded,
         Err(errors) => {
@@ -118,6 +203,7 @@ fn main() -> ExitCode {
                 } => runtime.block_on(admin_cli::reset_password(&config, &email, password_stdin)),
             }
         }
+        Command::Expr { .. } | Command::Scope { .. } => Ok(()),
         Command::Config {
             command: ConfigCommand::Check,
         } => {

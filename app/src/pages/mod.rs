@@ -1,6 +1,7 @@
 //! One module per page of the portal.
 
 mod audit_logs;
+mod expression_builder;
 mod not_found;
 mod overview;
 mod placeholders;
@@ -9,6 +10,7 @@ mod setup;
 mod sign_in;
 
 pub use audit_logs::AuditLogsPage;
+pub use expression_builder::ExpressionBuilderPage;
 pub use not_found::NotFoundPage;
 pub use overview::OverviewPage;
 pub use placeholders::{ApplicationsPage, GroupsPage, ProvisioningLogsPage, UsersPage};

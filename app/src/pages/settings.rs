@@ -47,6 +47,11 @@ pub fn SettingsPage() -> impl IntoView {
                             <p class="hint">"Add administrators on the server with " <code>"steward admin create --email EMAIL"</code> "."</p>
                         </section>
                         <section class="card">
+                            <h2>"Tools"</h2>
+                            <p><a href="/settings/expression-builder"><strong>"Expression builder"</strong></a></p>
+                            <p class="hint">"Write and test attribute-mapping expressions against sample attributes, with errors underlined as you type."</p>
+                        </section>
+                        <section class="card">
                             <h2>"Your session"</h2>
                             <p>"Ends at " {format_time(s.session_expires_at)} " or after 12 hours without activity, whichever comes first."</p>
                         </section>
