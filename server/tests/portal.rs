@@ -122,15 +122,7 @@ async fn sign_in_visit_every_page_and_sign_out() {
             "{page} has no navigation"
         );
     }
-    let settings = client
-        .get(server.url("/settings"))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let settings = server.page_text(&cookie, "/settings").await;
     assert!(settings.contains("ada@example.com") && settings.contains("Global Administrator"));
 
     let missing = client
@@ -327,22 +319,8 @@ async fn first_run_setup_with_the_logged_token() {
         "{}",
         ok.status()
     );
-    let cookie = ok.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
-    let home = client
-        .get(server.url("/"))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let cookie = common::session_cookie(&ok);
+    let home = server.page_text(&cookie, "/").await;
     assert!(home.contains("Grace Hopper"));
 
     let again = server

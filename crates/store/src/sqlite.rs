@@ -478,6 +478,21 @@ mod tests {
         }
     }
 
+    /// Opens session "h" for `admin`, valid for an hour from `now`.
+    async fn open_session(store: &SqliteStore, admin: AdminId, now: DateTime<Utc>) {
+        store
+            .create_session(NewSession {
+                token_hash: "h".into(),
+                admin_id: admin,
+                created_at: now,
+                expires_at: now + ChronoDuration::hours(1),
+                ip: None,
+                user_agent: None,
+            })
+            .await
+            .unwrap();
+    }
+
     #[tokio::test]
     async fn admin_emails_are_unique_ignoring_case() {
         let store = SqliteStore::in_memory().await.unwrap();
@@ -524,17 +539,7 @@ mod tests {
             .await
             .unwrap();
         let now = Utc::now();
-        store
-            .create_session(NewSession {
-                token_hash: "h".into(),
-                admin_id: ada.id,
-                created_at: now,
-                expires_at: now + ChronoDuration::hours(1),
-                ip: None,
-                user_agent: None,
-            })
-            .await
-            .unwrap();
+        open_session(&store, ada.id, now).await;
         store
             .record_sign_in_failure("ada@example.com", "ip", now)
             .await
@@ -575,17 +580,7 @@ mod tests {
             .await
             .unwrap();
         let now = Utc::now();
-        store
-            .create_session(NewSession {
-                token_hash: "h".into(),
-                admin_id: ada.id,
-                created_at: now,
-                expires_at: now + ChronoDuration::hours(1),
-                ip: None,
-                user_agent: None,
-            })
-            .await
-            .unwrap();
+        open_session(&store, ada.id, now).await;
         let (who, _) = store.session_admin("h", now).await.unwrap().unwrap();
         assert_eq!(who.id, ada.id);
         assert!(store

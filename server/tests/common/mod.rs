@@ -169,6 +169,18 @@ impl Server {
         cookie.split(';').next().unwrap().to_string()
     }
 
+    /// The HTML of a page fetched with a session cookie.
+    pub async fn page_text(&self, cookie: &str, path: &str) -> String {
+        let resp = self
+            .client()
+            .get(self.url(path))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .unwrap();
+        resp.text().await.unwrap()
+    }
+
     pub fn data_path(&self) -> PathBuf {
         self.data.path().to_path_buf()
     }
@@ -201,6 +213,12 @@ impl Server {
         }
         panic!("server did not stop within 10 s of SIGTERM");
     }
+}
+
+/// The `name=value` part of a response's `Set-Cookie`, ready for a `Cookie` header.
+pub fn session_cookie(resp: &reqwest::Response) -> String {
+    let set_cookie = resp.headers().get("set-cookie").unwrap().to_str().unwrap();
+    set_cookie.split(';').next().unwrap().to_string()
 }
 
 impl Drop for Server {
