@@ -700,3 +700,269 @@ impl<'a> Parser<'a> {
         Ok(Condition::Compare(op, value))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Parses, checks the canonical text, and that the canonical text parses to the same tree.
+    fn round_trip(text: &str, canonical: &str) -> Filter {
+        let f = parse_filter(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+        assert_eq!(f.to_string(), canonical, "display of {text}");
+        assert_eq!(
+            parse_filter(canonical).unwrap(),
+            f,
+            "reparse of {canonical}"
+        );
+        f
+    }
+
+    #[test]
+    fn rfc_7644_section_3_4_2_2_examples() {
+        let examples = [
+            r#"userName eq "bjensen""#,
+            r#"name.familyName co "O'Malley""#,
+            r#"userName sw "J""#,
+            r#"urn:ietf:params:scim:schemas:core:2.0:User:userName sw "J""#,
+            "title pr",
+            r#"meta.lastModified gt "2011-05-13T04:42:34Z""#,
+            r#"meta.lastModified ge "2011-05-13T04:42:34Z""#,
+            r#"meta.lastModified lt "2011-05-13T04:42:34Z""#,
+            r#"meta.lastModified le "2011-05-13T04:42:34Z""#,
+            r#"title pr and userType eq "Employee""#,
+            r#"title pr or userType eq "Intern""#,
+            r#"schemas eq "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User""#,
+            r#"userType eq "Employee" and (emails co "example.com" or emails.value co "example.org")"#,
+            r#"userType ne "Employee" and not (emails co "example.com" or emails.value co "example.org")"#,
+            r#"userType eq "Employee" and (emails.type eq "work")"#,
+            r#"userType eq "Employee" and emails[type eq "work" and value co "@example.com"]"#,
+            r#"emails[type eq "work" and value co "@example.com"] or ims[type eq "xmpp" and value co "@foo.com"]"#,
+        ];
+        for text in examples {
+            // The RFC's own spelling is already canonical, except redundant parentheses.
+            let canonical = text.replace(r#"(emails.type eq "work")"#, r#"emails.type eq "work""#);
+            round_trip(text, &canonical);
+        }
+    }
+
+    #[test]
+    fn every_operator_and_literal() {
+        for op in CompareOp::ALL {
+            let text = format!(r#"title {} "x""#, op.as_str().to_uppercase());
+            let f = round_trip(&text, &format!(r#"title {op} "x""#));
+            assert!(matches!(f, Filter::Compare { op: o, .. } if o == op));
+        }
+        let cases = [
+            ("loginCount gt 5", "loginCount gt 5"),
+            ("loginCount LE -5", "loginCount le -5"),
+            ("score eq 2.50", "score eq 2.5"),
+            ("score eq 1E3", "score eq 1000.0"),
+            ("score eq 1.5e-3", "score eq 0.0015"),
+            ("active eq TRUE", "active eq true"),
+            ("active Ne False", "active ne false"),
+            ("manager eq Null", "manager eq null"),
+            ("title PR", "title pr"),
+            (
+                r#"title eq "a\"b\\c\/d\n\t\u00e9\ud83d\ude00""#,
+                "title eq \"a\\\"b\\\\c/d\\n\\té😀\"",
+            ),
+            (r#"title eq "é 😀""#, r#"title eq "é 😀""#),
+            (r#"title eq """#, r#"title eq """#),
+        ];
+        for (text, canonical) in cases {
+            round_trip(text, canonical);
+        }
+    }
+
+    #[test]
+    fn grammar_forms_and_precedence() {
+        let cases = [
+            // and binds tighter than or.
+            ("a pr or b pr and c pr", "a pr or b pr and c pr"),
+            ("(a pr or b pr) and c pr", "(a pr or b pr) and c pr"),
+            ("a pr and b pr and c pr", "a pr and b pr and c pr"),
+            ("(a pr and b pr) and c pr", "(a pr and b pr) and c pr"),
+            ("a pr or (b pr or c pr)", "a pr or (b pr or c pr)"),
+            ("((a pr))", "a pr"),
+            ("not(a pr)", "not (a pr)"),
+            ("NOT ( a pr )", "not (a pr)"),
+            ("not (not (a pr))", "not (not (a pr))"),
+            ("  a   pr\tAND\nb pr ", "a pr and b pr"),
+            // Keywords are only keywords where the grammar wants them.
+            ("not pr and and pr or or pr", "not pr and and pr or or pr"),
+            ("pr eq \"x\"", "pr eq \"x\""),
+            ("$ref eq \"x\"", "$ref eq \"x\""),
+            ("members[$ref pr]", "members[$ref pr]"),
+            ("emails[type eq \"work\"]", "emails[type eq \"work\"]"),
+            ("emails[ type eq \"work\" ].value eq \"x\"", "emails[type eq \"work\"].value eq \"x\""),
+            ("emails[type eq \"work\"].value PR", "emails[type eq \"work\"].value pr"),
+            ("emails[not (type eq \"work\") or primary eq true]", "emails[not (type eq \"work\") or primary eq true]"),
+            ("members[value eq \"2819c223\"]", "members[value eq \"2819c223\"]"),
+            (
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq \"26118915\"",
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq \"26118915\"",
+            ),
+            (
+                "urn:ietf:params:scim:schemas:core:2.0:User:emails[type eq \"work\"]",
+                "urn:ietf:params:scim:schemas:core:2.0:User:emails[type eq \"work\"]",
+            ),
+            ("x-custom_1 eq 1", "x-custom_1 eq 1"),
+        ];
+        for (text, canonical) in cases {
+            round_trip(text, canonical);
+        }
+        let f = parse_filter("a pr or b pr and c pr").unwrap();
+        assert!(
+            matches!(&f, Filter::Or(items) if items.len() == 2 && matches!(items[1], Filter::And(_)))
+        );
+        let f = parse_filter(
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value pr",
+        )
+        .unwrap();
+        assert_eq!(
+            f,
+            Filter::Present(AttrPath {
+                urn: Some("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User".into()),
+                name: "manager".into(),
+                sub_attr: Some("value".into()),
+            })
+        );
+    }
+
+    #[test]
+    fn errors_have_a_code_and_a_position() {
+        let cases: &[(&str, &str, usize)] = &[
+            // text, code, byte position
+            ("", "SCIM-F003", 0),
+            ("   ", "SCIM-F003", 0),
+            ("userName", "SCIM-F005", 8),
+            ("userName eq", "SCIM-F005", 11),
+            ("userName xx \"a\"", "SCIM-F005", 9),
+            ("userName eq bjensen", "SCIM-F005", 12),
+            ("userName eq 'bjensen'", "SCIM-F004", 12),
+            ("userName eq \"bjensen", "SCIM-F006", 12),
+            ("userName eq \"a\\qb\"", "SCIM-F007", 14),
+            ("userName eq \"\\ud83d\"", "SCIM-F007", 13),
+            ("userName eq \"\\u12\"", "SCIM-F007", 13),
+            ("userName eq \"a\nb\"", "SCIM-F008", 14),
+            ("n eq 01", "SCIM-F009", 5),
+            ("n eq 1.", "SCIM-F009", 5),
+            ("n eq -", "SCIM-F009", 5),
+            ("n eq 1e999", "SCIM-F009", 5),
+            ("name.given.x pr", "SCIM-F010", 0),
+            ("a:b pr", "SCIM-F010", 0),
+            ("name.9 pr", "SCIM-F010", 0),
+            ("x pr and", "SCIM-F005", 8),
+            ("x pr y pr", "SCIM-F005", 5),
+            ("(x pr", "SCIM-F005", 5),
+            ("x pr)", "SCIM-F005", 4),
+            ("not x pr", "SCIM-F005", 4),
+            ("emails[type eq \"w\"", "SCIM-F005", 18),
+            ("emails[type eq \"w\"].", "SCIM-F005", 20),
+            ("emails[type eq \"w\"].value", "SCIM-F005", 25),
+            ("emails[addr[x pr]]", "SCIM-F011", 11),
+            ("name.x[y pr]", "SCIM-F010", 0),
+            ("active gt true", "SCIM-F012", 10),
+            ("x lt null", "SCIM-F012", 5),
+            ("x co 5", "SCIM-F012", 5),
+            ("x sw false", "SCIM-F012", 5),
+            ("userName eq \"é\" é", "SCIM-F004", 17),
+        ];
+        for (text, code, position) in cases {
+            let e = parse_filter(text).expect_err(text);
+            assert_eq!((e.code(), e.position), (*code, *position), "{text}: {e}");
+        }
+    }
+
+    #[test]
+    fn limits() {
+        let deep = format!("{}a pr{}", "(".repeat(MAX_DEPTH), ")".repeat(MAX_DEPTH));
+        assert!(parse_filter(&deep).is_ok());
+        let too_deep = format!(
+            "{}a pr{}",
+            "(".repeat(MAX_DEPTH + 1),
+            ")".repeat(MAX_DEPTH + 1)
+        );
+        let e = parse_filter(&too_deep).unwrap_err();
+        assert_eq!((e.code(), e.position), ("SCIM-F002", MAX_DEPTH));
+        let nots = format!(
+            "{}a pr{}",
+            "not (".repeat(MAX_DEPTH + 1),
+            ")".repeat(MAX_DEPTH + 1)
+        );
+        assert_eq!(parse_filter(&nots).unwrap_err().code(), "SCIM-F002");
+
+        // A long flat list stays flat: one Or, no depth.
+        let many = (0..500)
+            .map(|i| format!("id eq \"{i}\""))
+            .collect::<Vec<_>>()
+            .join(" or ");
+        assert!(matches!(parse_filter(&many).unwrap(), Filter::Or(items) if items.len() == 500));
+
+        let long = format!("title eq \"{}\"", "x".repeat(MAX_LENGTH));
+        let e = parse_filter(&long).unwrap_err();
+        assert_eq!(e.code(), "SCIM-F001");
+    }
+
+    #[test]
+    fn patch_paths() {
+        let ok = [
+            "userName",
+            "name.familyName",
+            "members",
+            "$ref",
+            "members[value eq \"2819c223-7f76-453a-919d-413861904646\"]",
+            "emails[type eq \"work\"].value",
+            "addresses[type eq \"work\"].streetAddress",
+            "emails[type eq \"work\" and primary eq true]",
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber",
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value",
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
+            "urn:ietf:params:scim:schemas:core:2.0:User:emails[type eq \"work\"].value",
+        ];
+        for text in ok {
+            let p = parse_patch_path(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(p.to_string(), text);
+            assert_eq!(parse_patch_path(&p.to_string()).unwrap(), p);
+        }
+        let p = parse_patch_path("emails[type eq \"work\"].value").unwrap();
+        assert!(matches!(
+            &p,
+            PatchPath::ValuePath { path, sub_attr: Some(s), .. } if path.name == "emails" && s == "value"
+        ));
+        assert_eq!(p.target().to_string(), "emails.value");
+        let bad: &[(&str, &str, usize)] = &[
+            ("", "SCIM-F003", 0),
+            ("\"name\"", "SCIM-F005", 0),
+            ("name familyName", "SCIM-F005", 5),
+            ("name.familyName.x", "SCIM-F010", 0),
+            ("emails[type eq \"work\"]value", "SCIM-F005", 22),
+            ("emails[type eq \"work\"].value.x", "SCIM-F010", 23),
+            ("emails[type eq \"work\"].value eq \"x\"", "SCIM-F005", 29),
+            ("emails.value[type eq \"work\"]", "SCIM-F010", 0),
+            ("emails[type eq]", "SCIM-F005", 14),
+            ("emails[x[y pr]]", "SCIM-F011", 8),
+            ("emails[]", "SCIM-F005", 7),
+        ];
+        for (text, code, position) in bad {
+            let e = parse_patch_path(text).expect_err(text);
+            assert_eq!((e.code(), e.position), (*code, *position), "{text}: {e}");
+        }
+    }
+
+    #[test]
+    fn attribute_lists() {
+        let list = parse_attr_list(" userName , name.givenName,,urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department").unwrap();
+        assert_eq!(
+            list.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            [
+                "userName",
+                "name.givenName",
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department"
+            ]
+        );
+        let e = parse_attr_list("userName, na me").unwrap_err();
+        assert_eq!((e.code(), e.position), ("SCIM-F004", 12));
+        assert!(parse_attr_list("").unwrap().is_empty());
+    }
+}

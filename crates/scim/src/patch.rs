@@ -107,8 +107,18 @@ pub struct PatchOperation {
     pub op: PatchOpKind,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `Some(Value::Null)` when the request says `"value": null` (which unassigns, RFC 7643
+    /// §2.5), `None` when it has no value at all.
+    #[serde(
+        default,
+        deserialize_with = "present_value",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub value: Option<Value>,
+}
+
+fn present_value<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(d).map(Some)
 }
 
 impl PatchOperation {
@@ -931,4 +941,623 @@ fn apply_filtered(
         map.remove(key);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::schema::CoreSchema;
+    use crate::types::ScimType;
+
+    fn user() -> Value {
+        json!({
+            "schemas": [urn::USER],
+            "id": "2819c223",
+            "userName": "bjensen",
+            "active": true,
+            "name": {"givenName": "Barbara", "familyName": "Jensen"},
+            "emails": [
+                {"value": "bjensen@example.com", "type": "work", "primary": true},
+                {"value": "babs@jensen.org", "type": "home"}
+            ],
+            "addresses": [{"type": "work", "streetAddress": "100 Universal City Plaza", "locality": "Hollywood"}],
+            "meta": {"resourceType": "User", "version": "W/\"a330bc54f0671c9\""}
+        })
+    }
+
+    fn group() -> Value {
+        json!({
+            "schemas": [urn::GROUP],
+            "id": "acbf3ae7",
+            "displayName": "Tour Guides",
+            "members": [
+                {"value": "2819c223", "display": "Babs Jensen"},
+                {"value": "902c246b", "display": "Mandy Pepperidge"},
+                {"value": "c3a26dd3", "display": "Kim"}
+            ]
+        })
+    }
+
+    /// Applies the operations (a JSON array, as sent) to `resource`, normalising first.
+    fn patch(resource: &Value, ops: Value) -> Result<Value, PatchError> {
+        let mut request: PatchOp =
+            serde_json::from_value(json!({"schemas": [urn::PATCH_OP], "Operations": ops})).unwrap();
+        request.normalize(&CoreSchema);
+        let mut r = resource.clone();
+        request.apply(&mut r, &CoreSchema)?;
+        Ok(r)
+    }
+
+    fn with(mut resource: Value, changes: &[(&str, Value)]) -> Value {
+        let m = resource.as_object_mut().unwrap();
+        for (k, v) in changes {
+            if v.is_null() {
+                m.remove(*k);
+            } else {
+                m.insert((*k).to_owned(), v.clone());
+            }
+        }
+        resource
+    }
+
+    #[test]
+    fn rfc_7644_section_3_5_2_examples() {
+        let new_member = json!({"display": "Babs Jensen", "$ref": "https://example.com/v2/Users/2819c223", "value": "d1"});
+        let cases: Vec<(&str, Value, Value, Value)> = vec![
+            // name, resource, operations, expected
+            (
+                "3.5.2.1 add members",
+                group(),
+                json!([{"op": "add", "path": "members", "value": [new_member.clone()]}]),
+                with(
+                    group(),
+                    &[("members", {
+                        let mut m = group()["members"].as_array().unwrap().clone();
+                        m.push(new_member.clone());
+                        Value::Array(m)
+                    })],
+                ),
+            ),
+            (
+                "3.5.2.1 add without path",
+                user(),
+                json!([{"op": "add", "value": {"emails": [{"value": "babs@jensen.org", "type": "home"}, {"value": "b@x.org", "type": "other"}], "nickname": "Babs"}}]),
+                with(
+                    user(),
+                    &[
+                        ("nickname", json!("Babs")),
+                        (
+                            "emails",
+                            json!([
+                                {"value": "bjensen@example.com", "type": "work", "primary": true},
+                                {"value": "babs@jensen.org", "type": "home"},
+                                {"value": "b@x.org", "type": "other"}
+                            ]),
+                        ),
+                    ],
+                ),
+            ),
+            (
+                "3.5.2.2 remove one member",
+                group(),
+                json!([{"op": "remove", "path": "members[value eq \"902c246b\"]"}]),
+                with(
+                    group(),
+                    &[(
+                        "members",
+                        json!([
+                            {"value": "2819c223", "display": "Babs Jensen"},
+                            {"value": "c3a26dd3", "display": "Kim"}
+                        ]),
+                    )],
+                ),
+            ),
+            (
+                "3.5.2.2 remove all members",
+                group(),
+                json!([{"op": "remove", "path": "members"}]),
+                with(group(), &[("members", Value::Null)]),
+            ),
+            (
+                "3.5.2.2 remove and add members",
+                group(),
+                json!([
+                    {"op": "remove", "path": "members[value eq \"2819c223\"]"},
+                    {"op": "add", "path": "members", "value": [{"value": "d1"}]}
+                ]),
+                with(
+                    group(),
+                    &[(
+                        "members",
+                        json!([
+                            {"value": "902c246b", "display": "Mandy Pepperidge"},
+                            {"value": "c3a26dd3", "display": "Kim"},
+                            {"value": "d1"}
+                        ]),
+                    )],
+                ),
+            ),
+            (
+                "3.5.2.2 remove a sub-attribute of selected values",
+                user(),
+                json!([{"op": "remove", "path": "emails[type eq \"work\"].primary"}]),
+                with(
+                    user(),
+                    &[(
+                        "emails",
+                        json!([
+                            {"value": "bjensen@example.com", "type": "work"},
+                            {"value": "babs@jensen.org", "type": "home"}
+                        ]),
+                    )],
+                ),
+            ),
+            (
+                "3.5.2.3 replace all members",
+                group(),
+                json!([{"op": "replace", "path": "members", "value": [{"value": "a"}, {"value": "b"}]}]),
+                with(
+                    group(),
+                    &[("members", json!([{"value": "a"}, {"value": "b"}]))],
+                ),
+            ),
+            (
+                "3.5.2.3 replace a selected value (sub-attributes merge)",
+                user(),
+                json!([{"op": "replace", "path": "addresses[type eq \"work\"]", "value": {
+                    "type": "work", "streetAddress": "911 Universal City Plaza", "postalCode": "91608", "primary": true
+                }}]),
+                with(
+                    user(),
+                    &[(
+                        "addresses",
+                        json!([{
+                            "type": "work", "streetAddress": "911 Universal City Plaza", "locality": "Hollywood",
+                            "postalCode": "91608", "primary": true
+                        }]),
+                    )],
+                ),
+            ),
+            (
+                "3.5.2.3 replace a sub-attribute of a selected value",
+                user(),
+                json!([{"op": "replace", "path": "addresses[type eq \"work\"].streetAddress", "value": "1010 Broadway Ave"}]),
+                with(
+                    user(),
+                    &[(
+                        "addresses",
+                        json!([{"type": "work", "streetAddress": "1010 Broadway Ave", "locality": "Hollywood"}]),
+                    )],
+                ),
+            ),
+            (
+                "3.5.2.3 replace without path",
+                user(),
+                json!([{"op": "replace", "value": {
+                    "emails": [{"value": "bjensen@example.com", "type": "work", "primary": true}, {"value": "babs@jensen.org", "type": "home"}],
+                    "nickname": "Babs"
+                }}]),
+                with(user(), &[("nickname", json!("Babs"))]),
+            ),
+            (
+                "replace a sub-attribute of a complex attribute",
+                user(),
+                json!([{"op": "replace", "path": "name.familyName", "value": "Doe"}]),
+                with(
+                    user(),
+                    &[("name", json!({"givenName": "Barbara", "familyName": "Doe"}))],
+                ),
+            ),
+            (
+                "add merges into a complex attribute",
+                user(),
+                json!([{"op": "add", "path": "name", "value": {"middleName": "Jane"}}]),
+                with(
+                    user(),
+                    &[(
+                        "name",
+                        json!({"givenName": "Barbara", "familyName": "Jensen", "middleName": "Jane"}),
+                    )],
+                ),
+            ),
+            (
+                "attribute names are case-insensitive",
+                user(),
+                json!([{"op": "replace", "path": "USERNAME", "value": "babs"}, {"op": "remove", "path": "Name.GivenName"}]),
+                with(
+                    user(),
+                    &[
+                        ("userName", json!("babs")),
+                        ("name", json!({"familyName": "Jensen"})),
+                    ],
+                ),
+            ),
+            (
+                "a new primary value demotes the old one",
+                user(),
+                json!([{"op": "add", "path": "emails", "value": [{"value": "new@x.org", "type": "other", "primary": true}]}]),
+                with(
+                    user(),
+                    &[(
+                        "emails",
+                        json!([
+                            {"value": "bjensen@example.com", "type": "work", "primary": false},
+                            {"value": "babs@jensen.org", "type": "home"},
+                            {"value": "new@x.org", "type": "other", "primary": true}
+                        ]),
+                    )],
+                ),
+            ),
+            (
+                "add with an unmatched filter creates the value",
+                user(),
+                json!([{"op": "add", "path": "phoneNumbers[type eq \"work\"].value", "value": "555-1234"}]),
+                with(
+                    user(),
+                    &[(
+                        "phoneNumbers",
+                        json!([{"type": "work", "value": "555-1234"}]),
+                    )],
+                ),
+            ),
+            (
+                "removing something absent succeeds",
+                user(),
+                json!([{"op": "remove", "path": "title"}, {"op": "remove", "path": "emails[type eq \"fax\"]"}]),
+                user(),
+            ),
+            (
+                "replace with null unassigns",
+                user(),
+                json!([{"op": "replace", "path": "name", "value": null}]),
+                with(user(), &[("name", Value::Null)]),
+            ),
+            (
+                "an extension attribute is created with its container and schema",
+                user(),
+                json!([{"op": "add", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber", "value": "701984"}]),
+                with(
+                    user(),
+                    &[
+                        ("schemas", json!([urn::USER, urn::ENTERPRISE_USER])),
+                        (urn::ENTERPRISE_USER, json!({"employeeNumber": "701984"})),
+                    ],
+                ),
+            ),
+            (
+                "a whole extension as path",
+                user(),
+                json!([{"op": "add", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User", "value": {"department": "Tours"}}]),
+                with(
+                    user(),
+                    &[
+                        ("schemas", json!([urn::USER, urn::ENTERPRISE_USER])),
+                        (urn::ENTERPRISE_USER, json!({"department": "Tours"})),
+                    ],
+                ),
+            ),
+            (
+                "echoing a read-only value unchanged is allowed",
+                user(),
+                json!([{"op": "replace", "value": {"id": "2819c223", "userName": "x"}}]),
+                with(user(), &[("userName", json!("x"))]),
+            ),
+        ];
+        for (name, resource, ops, expected) in cases {
+            let got = patch(&resource, ops).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(got, expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn entra_legacy_requests() {
+        let enterprise = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+        let cases: Vec<(&str, Value, Value, Value)> = vec![
+            (
+                "disable with a string boolean and a capitalised op",
+                user(),
+                json!([{"op": "Replace", "path": "active", "value": "False"}]),
+                with(user(), &[("active", json!(false))]),
+            ),
+            (
+                "capitalised replace of a filtered sub-attribute",
+                user(),
+                json!([{"op": "Replace", "path": "emails[type eq \"work\"].value", "value": "new@example.com"}]),
+                with(
+                    user(),
+                    &[(
+                        "emails",
+                        json!([
+                            {"value": "new@example.com", "type": "work", "primary": true},
+                            {"value": "babs@jensen.org", "type": "home"}
+                        ]),
+                    )],
+                ),
+            ),
+            (
+                "manager as a one-element list",
+                user(),
+                json!([{"op": "Add", "path": format!("{enterprise}:manager"),
+                        "value": [{"$ref": "../Users/26118915", "value": "26118915"}]}]),
+                with(
+                    user(),
+                    &[
+                        ("schemas", json!([urn::USER, enterprise])),
+                        (
+                            enterprise,
+                            json!({"manager": {"$ref": "../Users/26118915", "value": "26118915"}}),
+                        ),
+                    ],
+                ),
+            ),
+            (
+                "add members with $ref null",
+                group(),
+                json!([{"op": "Add", "path": "members", "value": [{"$ref": null, "value": "d1"}]}]),
+                with(
+                    group(),
+                    &[("members", {
+                        let mut m = group()["members"].as_array().unwrap().clone();
+                        m.push(json!({"$ref": null, "value": "d1"}));
+                        Value::Array(m)
+                    })],
+                ),
+            ),
+            (
+                "remove members with a value list removes only those",
+                group(),
+                json!([{"op": "Remove", "path": "members", "value": [{"$ref": null, "value": "2819c223"}, {"value": "c3a26dd3"}]}]),
+                with(
+                    group(),
+                    &[(
+                        "members",
+                        json!([{"value": "902c246b", "display": "Mandy Pepperidge"}]),
+                    )],
+                ),
+            ),
+            (
+                "path-less replace with paths and URNs as keys (aadOptscim062020)",
+                user(),
+                json!([{"op": "replace", "value": {
+                    "active": "True",
+                    "displayName": "Babs",
+                    "name.givenName": "Babs",
+                    "emails[type eq \"work\"].value": "babs@example.com",
+                    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department": "Tours",
+                    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"costCenter": "4130"}
+                }}]),
+                with(
+                    user(),
+                    &[
+                        ("displayName", json!("Babs")),
+                        ("name", json!({"givenName": "Babs", "familyName": "Jensen"})),
+                        (
+                            "emails",
+                            json!([
+                                {"value": "babs@example.com", "type": "work", "primary": true},
+                                {"value": "babs@jensen.org", "type": "home"}
+                            ]),
+                        ),
+                        ("schemas", json!([urn::USER, enterprise])),
+                        (
+                            enterprise,
+                            json!({"department": "Tours", "costCenter": "4130"}),
+                        ),
+                    ],
+                ),
+            ),
+            (
+                "primary as a string inside a value",
+                user(),
+                json!([{"op": "add", "path": "emails", "value": [{"value": "x@y.z", "type": "other", "primary": "True"}]}]),
+                with(
+                    user(),
+                    &[(
+                        "emails",
+                        json!([
+                            {"value": "bjensen@example.com", "type": "work", "primary": false},
+                            {"value": "babs@jensen.org", "type": "home"},
+                            {"value": "x@y.z", "type": "other", "primary": true}
+                        ]),
+                    )],
+                ),
+            ),
+        ];
+        for (name, resource, ops, expected) in cases {
+            let got = patch(&resource, ops).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(got, expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn errors_carry_the_scim_type_and_leave_the_resource_alone() {
+        let cases: Vec<(Value, usize, &str, ScimType)> = vec![
+            // operations, failing operation, code, scimType
+            (
+                json!([{"op": "remove"}]),
+                0,
+                "SCIM-P003",
+                ScimType::NoTarget,
+            ),
+            (
+                json!([{"op": "replace", "path": "emails[type eq \"fax\"].value", "value": "x"}]),
+                0,
+                "SCIM-P003",
+                ScimType::NoTarget,
+            ),
+            (
+                json!([{"op": "add", "path": "emails[type co \"fax\"].value", "value": "x"}]),
+                0,
+                "SCIM-P003",
+                ScimType::NoTarget,
+            ),
+            (
+                json!([{"op": "add", "path": "emails[type eq", "value": "x"}]),
+                0,
+                "SCIM-P001",
+                ScimType::InvalidPath,
+            ),
+            (
+                json!([{"op": "add", "path": "userName.first.x", "value": "x"}]),
+                0,
+                "SCIM-P001",
+                ScimType::InvalidPath,
+            ),
+            (
+                json!([{"op": "add", "path": "userName[value eq \"x\"]", "value": "x"}]),
+                0,
+                "SCIM-P002",
+                ScimType::InvalidPath,
+            ),
+            (
+                json!([{"op": "add", "path": "userName.first", "value": "x"}]),
+                0,
+                "SCIM-P002",
+                ScimType::InvalidPath,
+            ),
+            (
+                json!([{"op": "replace", "path": "userName", "value": "ok"}, {"op": "replace", "path": "id", "value": "x"}]),
+                1,
+                "SCIM-P005",
+                ScimType::Mutability,
+            ),
+            (
+                json!([{"op": "remove", "path": "meta"}]),
+                0,
+                "SCIM-P005",
+                ScimType::Mutability,
+            ),
+            (
+                json!([{"op": "replace", "path": "meta.version", "value": "x"}]),
+                0,
+                "SCIM-P005",
+                ScimType::Mutability,
+            ),
+            (
+                json!([{"op": "add", "path": "groups", "value": [{"value": "g"}]}]),
+                0,
+                "SCIM-P005",
+                ScimType::Mutability,
+            ),
+            (
+                json!([{"op": "add", "path": "title"}]),
+                0,
+                "SCIM-P006",
+                ScimType::InvalidSyntax,
+            ),
+            (
+                json!([{"op": "add", "value": "x"}]),
+                0,
+                "SCIM-P004",
+                ScimType::InvalidValue,
+            ),
+            (
+                json!([{"op": "replace", "path": "active", "value": 1}]),
+                0,
+                "SCIM-P004",
+                ScimType::InvalidValue,
+            ),
+            (
+                json!([{"op": "replace", "path": "active", "value": "yes"}]),
+                0,
+                "SCIM-P004",
+                ScimType::InvalidValue,
+            ),
+            (
+                json!([{"op": "replace", "path": "title", "value": ["a", "b"]}]),
+                0,
+                "SCIM-P004",
+                ScimType::InvalidValue,
+            ),
+            (
+                json!([{"op": "replace", "path": "emails[type eq \"work\"]", "value": "x"}]),
+                0,
+                "SCIM-P004",
+                ScimType::InvalidValue,
+            ),
+        ];
+        for (ops, index, code, scim_type) in cases {
+            let e = patch(&user(), ops.clone()).expect_err(&ops.to_string());
+            assert_eq!(
+                (e.operation, e.code(), e.scim_type()),
+                (index, code, scim_type),
+                "{ops}: {e}"
+            );
+        }
+        // Without normalising, a legacy string boolean is refused rather than stored.
+        let request: PatchOp = serde_json::from_value(
+            json!({"Operations": [{"op": "replace", "path": "active", "value": "False"}]}),
+        )
+        .unwrap();
+        let mut r = user();
+        let e = request.apply(&mut r, &CoreSchema).unwrap_err();
+        assert_eq!(e.scim_type(), ScimType::InvalidValue);
+        assert_eq!(r, user());
+        // Members' values are immutable once set.
+        let e = patch(&group(), json!([{"op": "replace", "path": "members[value eq \"c3a26dd3\"].value", "value": "x"}])).unwrap_err();
+        assert_eq!(e.scim_type(), ScimType::Mutability);
+    }
+
+    #[test]
+    fn op_names_and_wire_shape() {
+        for (text, kind) in [
+            ("add", PatchOpKind::Add),
+            ("Add", PatchOpKind::Add),
+            ("REPLACE", PatchOpKind::Replace),
+            ("Remove", PatchOpKind::Remove),
+        ] {
+            assert_eq!(
+                serde_json::from_value::<PatchOpKind>(json!(text)).unwrap(),
+                kind
+            );
+        }
+        assert!(serde_json::from_value::<PatchOpKind>(json!("move")).is_err());
+        let request: PatchOp = serde_json::from_value(
+            json!({"operations": [{"op": "Add", "path": "title", "value": "x"}]}),
+        )
+        .unwrap();
+        assert!(!request.has_patch_schema());
+        let built = PatchOp::new(vec![PatchOperation::replace(
+            Some(&PatchPath::parse("title").unwrap()),
+            json!("x"),
+        )]);
+        assert!(built.has_patch_schema());
+        assert_eq!(
+            serde_json::to_value(&built).unwrap(),
+            json!({"schemas": [urn::PATCH_OP], "Operations": [{"op": "replace", "path": "title", "value": "x"}]})
+        );
+    }
+
+    #[test]
+    fn legacy_output_for_entra_era_targets() {
+        let request = PatchOp::new(vec![
+            PatchOperation::replace(Some(&PatchPath::parse("active").unwrap()), json!(false)),
+            PatchOperation::remove(&PatchPath::parse("members[value eq \"u1\"]").unwrap()),
+            PatchOperation::add(
+                Some(&PatchPath::parse("emails").unwrap()),
+                json!([{"value": "a@b.c", "primary": true}]),
+            ),
+        ]);
+        assert_eq!(
+            request.to_legacy_json(&CoreSchema),
+            json!({"schemas": [urn::PATCH_OP], "Operations": [
+                {"op": "Replace", "path": "active", "value": "False"},
+                {"op": "Remove", "path": "members", "value": [{"value": "u1"}]},
+                {"op": "Add", "path": "emails", "value": [{"value": "a@b.c", "primary": "True"}]}
+            ]})
+        );
+        // And Steward's own server reads it back to the same effect.
+        let legacy: PatchOp = serde_json::from_value(request.to_legacy_json(&CoreSchema)).unwrap();
+        let mut normalised = legacy.clone();
+        normalised.normalize(&CoreSchema);
+        let (mut a, mut b) = (
+            with(group(), &[("active", json!(true))]),
+            with(group(), &[("active", json!(true))]),
+        );
+        request.apply(&mut a, &CoreSchema).unwrap();
+        normalised.apply(&mut b, &CoreSchema).unwrap();
+        assert_eq!(a, b);
+    }
 }
