@@ -145,8 +145,7 @@ fn lex(src: &str) -> Result<Vec<Token<'_>>, ParseError> {
     Ok(tokens)
 }
 
-/// JSON's number grammar exactly (no leading `+`, no leading zeros, digits after `.`), then
-/// serde_json for the value so that `Display` prints what serde_json reads back.
+/// JSON's number grammar exactly (no leading `+`, no leading zeros, digits after `.`).
 fn parse_json_number(text: &str) -> Option<Number> {
     let b = text.as_bytes();
     let mut i = 0;
@@ -187,7 +186,15 @@ fn parse_json_number(text: &str) -> Option<Number> {
     if i != b.len() {
         return None;
     }
-    serde_json::from_str::<Number>(text).ok()
+    // Integers stay exact; everything else goes through Rust's correctly rounded f64 parser
+    // (serde_json's default one can be off by one ulp, which would break the round trip).
+    if let Ok(n) = text.parse::<i64>() {
+        return Some(n.into());
+    }
+    if let Ok(n) = text.parse::<u64>() {
+        return Some(n.into());
+    }
+    text.parse::<f64>().ok().and_then(Number::from_f64)
 }
 
 /// A JSON string starting at `src[start] == '"'`; returns the decoded text and the byte offset

@@ -41,9 +41,7 @@ use crate::eval;
 use crate::filter::{CompValue, CompareOp, Filter};
 use crate::json::{get_ci, is_present, key_ci, parse_bool};
 use crate::path::{AttrPath, PatchPath};
-use crate::schema::{
-    is_known_schema_urn, AttributeCharacteristics, AttributeType, Characteristics, Mutability,
-};
+use crate::schema::{AttributeCharacteristics, AttributeType, Characteristics, Mutability};
 use crate::types::urn;
 
 /// A PATCH request body.
@@ -166,16 +164,21 @@ impl PatchOperation {
             Ok(None) => {
                 let Value::Object(map) = value else { return };
                 for (key, v) in map.iter_mut() {
-                    match (v, key_target(key, attributes)) {
-                        (Value::Object(inner), KeyTarget::Extension) => {
+                    let is_extension =
+                        attributes.is_extension_schema(key) && attributes.is_schema_urn(key);
+                    match v {
+                        Value::Object(inner) if is_extension => {
                             for (k, x) in inner.iter_mut() {
                                 if let Ok(p) = AttrPath::parse(k) {
                                     normalize_value(x, &p.with_urn(key.clone()), attributes);
                                 }
                             }
                         }
-                        (v, KeyTarget::Path(Ok(p))) => normalize_value(v, &p.target(), attributes),
-                        _ => {}
+                        v => {
+                            if let Ok(p) = PatchPath::parse(key) {
+                                normalize_value(v, &p.target(), attributes);
+                            }
+                        }
                     }
                 }
             }
@@ -330,20 +333,6 @@ pub fn apply(
     Ok(())
 }
 
-enum KeyTarget {
-    Extension,
-    Path(Result<PatchPath, ParseError>),
-}
-
-/// What a key of a path-less value object means: a whole extension or an attribute path.
-fn key_target(key: &str, attributes: &dyn AttributeCharacteristics) -> KeyTarget {
-    if attributes.is_extension_schema(key) && is_known_schema_urn(key) {
-        KeyTarget::Extension
-    } else {
-        KeyTarget::Path(PatchPath::parse(key))
-    }
-}
-
 /// Whether `key` names a whole extension of `root` (known, present, or listed in `schemas`).
 fn is_extension_of(
     root: &Map<String, Value>,
@@ -351,7 +340,7 @@ fn is_extension_of(
     attributes: &dyn AttributeCharacteristics,
 ) -> bool {
     attributes.is_extension_schema(key)
-        && (is_known_schema_urn(key)
+        && (attributes.is_schema_urn(key)
             || key_ci(root, key).is_some_and(|k| root.get(k).is_some_and(Value::is_object))
             || root
                 .get("schemas")

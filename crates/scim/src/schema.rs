@@ -120,6 +120,13 @@ pub trait AttributeCharacteristics {
     fn is_extension_schema(&self, urn: &str) -> bool {
         default_is_extension_schema(urn)
     }
+
+    /// Whether `text` is a schema URN the server knows (so that a PATCH value key such as
+    /// `urn:…:enterprise:2.0:User` is read as a whole extension, not as the attribute `User`).
+    /// Schemas already in the resource's `schemas` are recognised without this.
+    fn is_schema_urn(&self, text: &str) -> bool {
+        is_known_schema_urn(text)
+    }
 }
 
 impl<F> AttributeCharacteristics for F
