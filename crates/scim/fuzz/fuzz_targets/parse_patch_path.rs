@@ -13,13 +13,20 @@ fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(rest);
     let path = match PatchPath::parse(&text) {
         Err(e) => {
-            assert!(e.position <= text.len() && text.is_char_boundary(e.position), "{e}");
+            assert!(
+                e.position <= text.len() && text.is_char_boundary(e.position),
+                "{e}"
+            );
             return;
         }
         Ok(p) => p,
     };
     let printed = path.to_string();
-    assert_eq!(PatchPath::parse(&printed).as_ref(), Ok(&path), "round trip of {printed}");
+    assert_eq!(
+        PatchPath::parse(&printed).as_ref(),
+        Ok(&path),
+        "round trip of {printed}"
+    );
 
     let values = [
         json!("x"),
