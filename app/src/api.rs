@@ -221,7 +221,15 @@ pub async fn sign_out() -> Result<(), AppError> {
 #[server(endpoint = "setup_status")]
 pub async fn setup_open() -> Result<bool, AppError> {
     let state = srv::portal_state()?;
-    Ok(state.setup.is_armed())
+    if !state.setup.is_armed() {
+        return Ok(false);
+    }
+    // An admin created with `steward admin create` while the server runs closes setup too.
+    if state.store.count_admins().await.map_err(srv::internal)? > 0 {
+        state.setup.disarm();
+        return Ok(false);
+    }
+    Ok(true)
 }
 
 /// Creates the first administrator with the one-time token from the server log, then

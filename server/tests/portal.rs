@@ -349,3 +349,27 @@ async fn responses_carry_an_operation_id_and_security_headers() {
         "frame-ancestors 'none'"
     );
 }
+
+#[tokio::test]
+async fn an_admin_created_from_the_command_line_closes_setup() {
+    let server = Server::fresh();
+    let token = server.setup_token.clone().expect("no setup link in the log");
+    let out = common::admin_create(&server.data_path(), "ada@example.com", PASSWORD);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let client = server.client();
+    let sign_in = client.get(server.url("/sign-in")).send().await.unwrap().text().await.unwrap();
+    assert!(!sign_in.contains("data-testid=\"setup-notice\""), "setup still offered");
+    let setup = server
+        .post(&client, "/api/setup")
+        .form(&[
+            ("token", token.as_str()),
+            ("email", "mallory@example.com"),
+            ("display_name", "Mallory"),
+            ("password", PASSWORD),
+            ("password_confirm", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(setup.status(), 409);
+}
