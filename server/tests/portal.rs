@@ -353,12 +353,29 @@ async fn responses_carry_an_operation_id_and_security_headers() {
 #[tokio::test]
 async fn an_admin_created_from_the_command_line_closes_setup() {
     let server = Server::fresh();
-    let token = server.setup_token.clone().expect("no setup link in the log");
+    let token = server
+        .setup_token
+        .clone()
+        .expect("no setup link in the log");
     let out = common::admin_create(&server.data_path(), "ada@example.com", PASSWORD);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let client = server.client();
-    let sign_in = client.get(server.url("/sign-in")).send().await.unwrap().text().await.unwrap();
-    assert!(!sign_in.contains("data-testid=\"setup-notice\""), "setup still offered");
+    let sign_in = client
+        .get(server.url("/sign-in"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !sign_in.contains("data-testid=\"setup-notice\""),
+        "setup still offered"
+    );
     let setup = server
         .post(&client, "/api/setup")
         .form(&[
@@ -372,4 +389,47 @@ async fn an_admin_created_from_the_command_line_closes_setup() {
         .await
         .unwrap();
     assert_eq!(setup.status(), 409);
+}
+
+#[tokio::test]
+async fn the_users_list_searches_sorts_and_pages_on_the_server() {
+    let server = Server::with_admin();
+    // Seed the directory through the store, as the SCIM endpoint and CSV import will.
+    let store = steward_store::open(&format!(
+        "sqlite://{}",
+        server.data_path().join("steward.db").display()
+    ))
+    .await
+    .unwrap();
+    for i in 0..120 {
+        store
+            .create_user(serde_json::json!({
+                "userName": format!("user{i:03}@example.com"),
+                "displayName": format!("Person {i:03}"),
+                "emails": [{"value": format!("person{i:03}@mail.example"), "primary": true}],
+                "active": i % 10 != 0,
+            }))
+            .await
+            .unwrap();
+    }
+    let cookie = server.sign_in("ada@example.com", PASSWORD).await;
+    let html = server.page_text(&cookie, "/users").await;
+    assert!(html.contains("1–50 of 120"), "no range in the page");
+    assert!(
+        html.contains("Person 000") && html.contains("Person 049") && !html.contains("Person 050")
+    );
+    let page3 = server.page_text(&cookie, "/users?page=3").await;
+    assert!(page3.contains("101–120 of 120") && page3.contains("Person 119"));
+    let found = server.page_text(&cookie, "/users?q=PERSON007%40MAIL").await;
+    assert!(
+        found.contains("1–1 of 1") && found.contains("user007@example.com"),
+        "search by email"
+    );
+    let desc = server
+        .page_text(&cookie, "/users?sort=username&desc=1")
+        .await;
+    let first_row = desc.split("<tbody>").nth(1).unwrap();
+    assert!(first_row.find("Person 119") < first_row.find("Person 118"));
+    let none = server.page_text(&cookie, "/users?q=nobody").await;
+    assert!(none.contains("data-testid=\"no-match\""));
 }

@@ -8,12 +8,14 @@ mod placeholders;
 mod settings;
 mod setup;
 mod sign_in;
+mod users;
 
 pub use audit_logs::AuditLogsPage;
 pub use expression_builder::ExpressionBuilderPage;
 pub use not_found::NotFoundPage;
 pub use overview::OverviewPage;
-pub use placeholders::{ApplicationsPage, GroupsPage, ProvisioningLogsPage, UsersPage};
+pub use placeholders::{ApplicationsPage, GroupsPage, ProvisioningLogsPage};
 pub use settings::SettingsPage;
 pub use setup::SetupPage;
 pub use sign_in::SignInPage;
+pub use users::UsersPage;

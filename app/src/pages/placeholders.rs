@@ -5,17 +5,6 @@ use crate::components::{EmptyState, Icon, PageHeader};
 use leptos::prelude::*;
 
 #[component]
-pub fn UsersPage() -> impl IntoView {
-    view! {
-        <PageHeader title="Users" subtitle="The people in your directory, the source every application is provisioned from."/>
-        <EmptyState icon=Icon::User title="No users yet">
-            <p>"Users are the source of truth for every application's accounts."</p>
-            <p>"Coming next: add users here one at a time, import them from a CSV file, or let your HR system push them to this tenant's SCIM endpoint, " <code>"/scim/v2"</code> "."</p>
-        </EmptyState>
-    }
-}
-
-#[component]
 pub fn GroupsPage() -> impl IntoView {
     view! {
         <PageHeader title="Groups" subtitle="Groups decide who is assigned to which application, and can be provisioned themselves."/>

@@ -9,6 +9,12 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub enum StoreError {
     #[error("{what} {value:?} already exists")]
     Conflict { what: &'static str, value: String },
+    #[error("{what} {id} does not exist")]
+    NotFound { what: &'static str, id: String },
+    #[error("{0}")]
+    Invalid(String),
+    #[error("the object changed since it was read (now at version {current})")]
+    VersionMismatch { current: i64 },
     #[error("an administrator already exists")]
     AlreadyInitialised,
     #[error("{0}")]

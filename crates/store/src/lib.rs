@@ -5,6 +5,7 @@
 //! is [`sqlite::SqliteStore`]. [`open`] picks the backend from the database URL, so adding
 //! PostgreSQL later touches this crate only.
 
+pub mod directory;
 pub mod error;
 pub mod model;
 pub mod sqlite;
@@ -13,6 +14,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
+pub use directory::*;
 pub use error::{StoreError, StoreResult};
 pub use model::*;
 
@@ -81,6 +83,47 @@ pub trait AuditStore: Send + Sync {
     async fn list_audit(&self, before: Option<i64>, limit: u32) -> StoreResult<Vec<AuditEvent>>;
 }
 
+/// Users, groups and memberships. Every change also appends to the change feed in the
+/// same transaction.
+#[async_trait]
+pub trait DirectoryStore: Send + Sync {
+    /// Creates a user from a SCIM resource; [`StoreError::Conflict`] when the userName or
+    /// externalId is taken, [`StoreError::Invalid`] when the resource is not acceptable.
+    async fn create_user(&self, resource: serde_json::Value) -> StoreResult<User>;
+    async fn user(&self, id: UserId) -> StoreResult<Option<User>>;
+    /// Replaces a user's resource. With `if_version`, refuses with
+    /// [`StoreError::VersionMismatch`] when someone else changed it first.
+    async fn replace_user(
+        &self,
+        id: UserId,
+        resource: serde_json::Value,
+        if_version: Option<i64>,
+    ) -> StoreResult<User>;
+    /// Moves a user to the recycle bin (restorable until purged).
+    async fn soft_delete_user(&self, id: UserId) -> StoreResult<()>;
+    async fn restore_user(&self, id: UserId) -> StoreResult<User>;
+    /// Removes a user for good, with their memberships.
+    async fn hard_delete_user(&self, id: UserId) -> StoreResult<()>;
+    async fn list_users(&self, query: &UserQuery) -> StoreResult<Page<UserSummary>>;
+    async fn create_group(&self, resource: serde_json::Value) -> StoreResult<Group>;
+    async fn group(&self, id: GroupId) -> StoreResult<Option<Group>>;
+    /// Adds a direct member; `false` when it already was one.
+    async fn add_member(&self, group: GroupId, member: Member) -> StoreResult<bool>;
+    /// Removes a direct member; `false` when it was not one.
+    async fn remove_member(&self, group: GroupId, member_id: &str) -> StoreResult<bool>;
+    async fn members(&self, group: GroupId) -> StoreResult<Vec<Member>>;
+}
+
+/// The directory's change feed: what changed, in order, and a way to wait for more.
+#[async_trait]
+pub trait ChangeFeed: Send + Sync {
+    /// Changes with a sequence number above `seq`, oldest first.
+    async fn changes_after(&self, seq: i64, limit: u32) -> StoreResult<Vec<Change>>;
+    /// Sends the newest sequence number after every committed change: consumers wait on
+    /// `changed()` instead of polling.
+    fn subscribe_changes(&self) -> tokio::sync::watch::Receiver<i64>;
+}
+
 #[async_trait]
 pub trait Health: Send + Sync {
     /// Succeeds when the database answers a query.
@@ -90,8 +133,20 @@ pub trait Health: Send + Sync {
 }
 
 /// Everything Steward persists. Hold it as `Arc<dyn Store>`.
-pub trait Store: AdminStore + SessionStore + SignInThrottle + AuditStore + Health {}
-impl<T: AdminStore + SessionStore + SignInThrottle + AuditStore + Health> Store for T {}
+pub trait Store:
+    AdminStore + SessionStore + SignInThrottle + AuditStore + DirectoryStore + ChangeFeed + Health
+{
+}
+impl<T> Store for T where
+    T: AdminStore
+        + SessionStore
+        + SignInThrottle
+        + AuditStore
+        + DirectoryStore
+        + ChangeFeed
+        + Health
+{
+}
 
 /// Opens the database named by `url`, creating it when missing, and applies migrations.
 pub async fn open(url: &str) -> StoreResult<Arc<dyn Store>> {

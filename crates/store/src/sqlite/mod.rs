@@ -18,9 +18,13 @@ use uuid::Uuid;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
 
+mod directory;
+
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// The newest change-feed sequence number, sent after each commit.
+    changes: std::sync::Arc<tokio::sync::watch::Sender<i64>>,
 }
 
 impl SqliteStore {
@@ -52,7 +56,18 @@ impl SqliteStore {
             .await
             .map_err(|e| open_error(describe_open_error(&e)))?;
         MIGRATOR.run(&pool).await?;
-        Ok(Self { pool })
+        Self::with_pool(pool).await
+    }
+
+    async fn with_pool(pool: SqlitePool) -> StoreResult<Self> {
+        let latest: i64 = sqlx::query_scalar("SELECT coalesce(max(seq), 0) FROM changes")
+            .fetch_one(&pool)
+            .await?;
+        let (tx, _) = tokio::sync::watch::channel(latest);
+        Ok(Self {
+            pool,
+            changes: std::sync::Arc::new(tx),
+        })
     }
 
     /// A fresh in-memory database, for tests.
@@ -64,7 +79,7 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;
-        Ok(Self { pool })
+        Self::with_pool(pool).await
     }
 }
 
@@ -87,7 +102,7 @@ fn describe_open_error(e: &sqlx::Error) -> String {
     e.to_string()
 }
 
-fn is_unique_violation(e: &sqlx::Error) -> bool {
+pub(super) fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
 }
 
