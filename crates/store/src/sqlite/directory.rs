@@ -100,6 +100,22 @@ impl SqliteStore {
         });
     }
 
+    /// Appends the change record, commits the transaction, then tells subscribers: every
+    /// directory write ends here, so no change is committed without its feed entry.
+    async fn commit_change(
+        &self,
+        mut tx: Tx<'_>,
+        object_type: ObjectType,
+        object_id: &str,
+        kind: ChangeKind,
+        detail: Option<Value>,
+    ) -> StoreResult<()> {
+        let seq = append_change(&mut tx, object_type, object_id, kind, detail).await?;
+        tx.commit().await?;
+        self.announce(seq);
+        Ok(())
+    }
+
     async fn user_in_tx(tx: &mut Tx<'_>, id: UserId) -> StoreResult<User> {
         let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?"))
             .bind(id.to_string())
@@ -133,10 +149,9 @@ impl SqliteStore {
         } else {
             ChangeKind::Restored
         };
-        let seq = append_change(&mut tx, ObjectType::User, &id.to_string(), kind, None).await?;
         let user = Self::user_in_tx(&mut tx, id).await?;
-        tx.commit().await?;
-        self.announce(seq);
+        self.commit_change(tx, ObjectType::User, &id.to_string(), kind, None)
+            .await?;
         Ok(user)
     }
 }
@@ -168,16 +183,14 @@ impl DirectoryStore for SqliteStore {
         .execute(&mut *tx)
         .await
         .map_err(|e| user_conflict(e, &c))?;
-        let seq = append_change(
-            &mut tx,
+        self.commit_change(
+            tx,
             ObjectType::User,
             &id.to_string(),
             ChangeKind::Created,
             None,
         )
         .await?;
-        tx.commit().await?;
-        self.announce(seq);
         Ok(User {
             id,
             resource,
@@ -243,10 +256,9 @@ impl DirectoryStore for SqliteStore {
             (false, true) => ChangeKind::Enabled,
             _ => ChangeKind::Updated,
         };
-        let seq = append_change(&mut tx, ObjectType::User, &id.to_string(), kind, None).await?;
         let user = Self::user_in_tx(&mut tx, id).await?;
-        tx.commit().await?;
-        self.announce(seq);
+        self.commit_change(tx, ObjectType::User, &id.to_string(), kind, None)
+            .await?;
         Ok(user)
     }
 
@@ -270,16 +282,14 @@ impl DirectoryStore for SqliteStore {
             .execute(&mut *tx)
             .await?;
         let detail = json!({ "userName": user.resource.get("userName"), "externalId": user.resource.get("externalId") });
-        let seq = append_change(
-            &mut tx,
+        self.commit_change(
+            tx,
             ObjectType::User,
             &id.to_string(),
             ChangeKind::HardDeleted,
             Some(detail),
         )
         .await?;
-        tx.commit().await?;
-        self.announce(seq);
         Ok(())
     }
 
@@ -388,16 +398,14 @@ impl DirectoryStore for SqliteStore {
                 e.into()
             }
         })?;
-        let seq = append_change(
-            &mut tx,
+        self.commit_change(
+            tx,
             ObjectType::Group,
             &id.to_string(),
             ChangeKind::Created,
             None,
         )
         .await?;
-        tx.commit().await?;
-        self.announce(seq);
         Ok(Group {
             id,
             display_name,
@@ -474,16 +482,14 @@ impl DirectoryStore for SqliteStore {
             return Ok(false);
         }
         let detail = json!({ "member": member.id, "memberType": member.member_type.as_str() });
-        let seq = append_change(
-            &mut tx,
+        self.commit_change(
+            tx,
             ObjectType::Group,
             &group.to_string(),
             ChangeKind::MemberAdded,
             Some(detail),
         )
         .await?;
-        tx.commit().await?;
-        self.announce(seq);
         Ok(true)
     }
 
@@ -499,16 +505,14 @@ impl DirectoryStore for SqliteStore {
         if !removed {
             return Ok(false);
         }
-        let seq = append_change(
-            &mut tx,
+        self.commit_change(
+            tx,
             ObjectType::Group,
             &group.to_string(),
             ChangeKind::MemberRemoved,
             Some(json!({ "member": member_id })),
         )
         .await?;
-        tx.commit().await?;
-        self.announce(seq);
         Ok(true)
     }
 
