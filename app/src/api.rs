@@ -416,8 +416,9 @@ pub async fn list_users(
     sort: Option<String>,
     descending: bool,
     page: u32,
+    recycle_bin: bool,
 ) -> Result<UserListPage, AppError> {
-    use steward_store::{UserQuery, UserSort};
+    use steward_store::{UserQuery, UserSort, UserState};
     srv::require_role(Role::GlobalAdministrator)?;
     let state = srv::portal_state()?;
     let sort = match sort.as_deref() {
@@ -435,7 +436,11 @@ pub async fn list_users(
             descending,
             offset,
             limit: USERS_PAGE_SIZE,
-            ..Default::default()
+            state: if recycle_bin {
+                UserState::Deleted
+            } else {
+                UserState::Current
+            },
         })
         .await
         .map_err(srv::internal)?;
@@ -462,4 +467,213 @@ pub async fn list_users(
         offset,
         page_size: USERS_PAGE_SIZE,
     })
+}
+
+/// One user, as the detail page shows them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UserDetail {
+    pub id: String,
+    pub user_name: String,
+    pub display_name: String,
+    pub email: String,
+    pub external_id: Option<String>,
+    pub active: bool,
+    pub deleted_at: Option<DateTime<Utc>>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// The SCIM resource, pretty-printed.
+    pub resource: String,
+}
+
+#[cfg(feature = "ssr")]
+fn directory_error(e: steward_store::StoreError) -> AppError {
+    use crate::error::ErrorCode;
+    use steward_store::StoreError as E;
+    match e {
+        E::NotFound { what, id } => {
+            srv::set_status(404);
+            AppError::new(
+                ErrorCode::NotFound,
+                format!("There is no {what} with id {id}; it may have been deleted for good."),
+            )
+        }
+        E::VersionMismatch { .. } => {
+            srv::set_status(409);
+            AppError::new(
+                ErrorCode::Conflict,
+                "Someone else changed this user a moment ago. Reload the page and try again.",
+            )
+        }
+        E::Conflict { what, value } => {
+            srv::set_status(409);
+            AppError::new(
+                ErrorCode::Conflict,
+                format!("{what} {value:?} already exists."),
+            )
+        }
+        E::Invalid(msg) => {
+            srv::set_status(422);
+            AppError::new(ErrorCode::Invalid, msg)
+        }
+        other => srv::internal(other),
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn parse_user_id(id: &str) -> Result<steward_store::UserId, AppError> {
+    steward_store::UserId::parse(id).ok_or_else(|| {
+        srv::set_status(404);
+        AppError::new(
+            crate::error::ErrorCode::NotFound,
+            format!("{id:?} is not a user id."),
+        )
+    })
+}
+
+#[server(endpoint = "user")]
+pub async fn get_user(id: String) -> Result<UserDetail, AppError> {
+    srv::require_role(Role::GlobalAdministrator)?;
+    let state = srv::portal_state()?;
+    let uid = parse_user_id(&id)?;
+    let user = state
+        .store
+        .user(uid)
+        .await
+        .map_err(srv::internal)?
+        .ok_or_else(|| {
+            directory_error(steward_store::StoreError::NotFound {
+                what: "user",
+                id: id.clone(),
+            })
+        })?;
+    let text = |key: &str| {
+        user.resource
+            .get(key)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let email = user
+        .resource
+        .get("emails")
+        .and_then(|e| e.as_array())
+        .and_then(|list| {
+            list.iter()
+                .find(|e| e.get("primary").and_then(|p| p.as_bool()) == Some(true))
+                .or(list.first())
+        })
+        .and_then(|e| e.get("value"))
+        .and_then(|v| v.as_str())
+        .unwrap_or_default()
+        .to_string();
+    Ok(UserDetail {
+        id: user.id.to_string(),
+        user_name: text("userName"),
+        display_name: text("displayName"),
+        email,
+        external_id: Some(text("externalId")).filter(|s| !s.is_empty()),
+        active: user.active,
+        deleted_at: user.deleted_at,
+        version: user.version,
+        created_at: user.created_at,
+        updated_at: user.updated_at,
+        resource: serde_json::to_string_pretty(&user.to_scim()).unwrap_or_default(),
+    })
+}
+
+/// Enables or disables a user's sign-in. `version` is the one the admin saw, so a change
+/// made meanwhile by someone else is not overwritten.
+#[server(endpoint = "user_set_enabled")]
+pub async fn set_user_enabled(id: String, enabled: bool, version: i64) -> Result<(), AppError> {
+    let session = srv::require_role(Role::GlobalAdministrator)?;
+    let state = srv::portal_state()?;
+    let uid = parse_user_id(&id)?;
+    let user = state
+        .store
+        .user(uid)
+        .await
+        .map_err(srv::internal)?
+        .ok_or_else(|| {
+            directory_error(steward_store::StoreError::NotFound {
+                what: "user",
+                id: id.clone(),
+            })
+        })?;
+    let mut resource = user.resource.clone();
+    resource["active"] = serde_json::Value::Bool(enabled);
+    state
+        .store
+        .replace_user(uid, resource, Some(version))
+        .await
+        .map_err(directory_error)?;
+    let action = if enabled {
+        "user.enable"
+    } else {
+        "user.disable"
+    };
+    let target = user
+        .resource
+        .get("userName")
+        .and_then(|v| v.as_str())
+        .unwrap_or(&id)
+        .to_string();
+    audit(
+        &state,
+        &session.admin.email,
+        action,
+        Some(&target),
+        steward_store::Outcome::Success,
+        None,
+    )
+    .await;
+    Ok(())
+}
+
+/// Moves a user to the recycle bin (`restore = false`) or back out of it.
+#[server(endpoint = "user_recycle")]
+pub async fn recycle_user(id: String, restore: bool) -> Result<(), AppError> {
+    let session = srv::require_role(Role::GlobalAdministrator)?;
+    let state = srv::portal_state()?;
+    let uid = parse_user_id(&id)?;
+    let user_name = state
+        .store
+        .user(uid)
+        .await
+        .map_err(srv::internal)?
+        .and_then(|u| {
+            u.resource
+                .get("userName")
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| id.clone());
+    if restore {
+        state
+            .store
+            .restore_user(uid)
+            .await
+            .map_err(directory_error)?;
+    } else {
+        state
+            .store
+            .soft_delete_user(uid)
+            .await
+            .map_err(directory_error)?;
+    }
+    let action = if restore {
+        "user.restore"
+    } else {
+        "user.delete"
+    };
+    audit(
+        &state,
+        &session.admin.email,
+        action,
+        Some(&user_name),
+        steward_store::Outcome::Success,
+        None,
+    )
+    .await;
+    Ok(())
 }

@@ -84,6 +84,7 @@ pub async fn run(config: Config, warnings: Vec<String>) -> anyhow::Result<()> {
         }),
     };
     let app = crate::router::build(state);
+    let shutdown = shutdown_signal()?;
 
     let listener = tokio::net::TcpListener::bind(config.listen).await.map_err(|e| {
         let hint = match e.kind() {
@@ -104,7 +105,7 @@ pub async fn run(config: Config, warnings: Vec<String>) -> anyhow::Result<()> {
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
+    .with_graceful_shutdown(shutdown)
     .await
     .context("the HTTP server failed")?;
     housekeeping.abort();
@@ -112,7 +113,11 @@ pub async fn run(config: Config, warnings: Vec<String>) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Removes expired sessions and old sign-in failures every ten minutes.
+/// How long soft-deleted users stay restorable.
+const RECYCLE_BIN_RETENTION_DAYS: i64 = 30;
+
+/// Every ten minutes: removes expired sessions and old sign-in failures, and empties the
+/// recycle bin of users deleted more than the retention period ago.
 async fn housekeeping(store: Arc<dyn steward_store::Store>) {
     let mut tick = tokio::time::interval(Duration::from_secs(600));
     loop {
@@ -129,28 +134,33 @@ async fn housekeeping(store: Arc<dyn steward_store::Store>) {
         {
             tracing::warn!(error = %e, "could not prune old sign-in failures");
         }
+        let cutoff = now - chrono::Duration::days(RECYCLE_BIN_RETENTION_DAYS);
+        match store.purge_recycle_bin(cutoff).await {
+            Ok(n) if n > 0 => {
+                tracing::info!(
+                    purged = n,
+                    "recycle bin: users deleted for good after retention"
+                )
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "could not empty the recycle bin"),
+        }
     }
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
+/// Installs the SIGTERM and SIGINT handlers now, so a signal that arrives right after start-up
+/// is a graceful shutdown and not the default "terminate at once", and returns the future
+/// that completes on the first of them.
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut terminate =
+        signal(SignalKind::terminate()).context("cannot install the SIGTERM handler")?;
+    let mut interrupt =
+        signal(SignalKind::interrupt()).context("cannot install the SIGINT handler")?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => tracing::info!("SIGINT received, finishing open requests"),
+            _ = terminate.recv() => tracing::info!("SIGTERM received, finishing open requests"),
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => tracing::info!("SIGINT received, finishing open requests"),
-        _ = terminate => tracing::info!("SIGTERM received, finishing open requests"),
-    }
+    })
 }

@@ -433,3 +433,133 @@ async fn the_users_list_searches_sorts_and_pages_on_the_server() {
     let none = server.page_text(&cookie, "/users?q=nobody").await;
     assert!(none.contains("data-testid=\"no-match\""));
 }
+
+#[tokio::test]
+async fn an_admin_disables_deletes_and_restores_a_user() {
+    use steward_store::{ChangeKind, UserId};
+    let server = Server::with_admin();
+    let store = steward_store::open(&format!(
+        "sqlite://{}",
+        server.data_path().join("steward.db").display()
+    ))
+    .await
+    .unwrap();
+    let user = store
+        .create_user(
+            serde_json::json!({"userName": "grace@example.com", "displayName": "Grace Hopper"}),
+        )
+        .await
+        .unwrap();
+    let id = user.id.to_string();
+    let cookie = server.sign_in("ada@example.com", PASSWORD).await;
+    let client = server.client();
+    let html = server.page_text(&cookie, &format!("/users/{id}")).await;
+    assert!(
+        html.contains("Grace Hopper") && html.contains("Disable sign-in"),
+        "detail page"
+    );
+
+    let post = |path: &'static str, form: Vec<(&'static str, String)>| {
+        server
+            .post(&client, path)
+            .header("cookie", &cookie)
+            .form(&form)
+            .send()
+    };
+    let ok = post(
+        "/api/user_set_enabled",
+        vec![
+            ("id", id.clone()),
+            ("enabled", "false".into()),
+            ("version", "1".into()),
+        ],
+    )
+    .await
+    .unwrap();
+    assert!(ok.status().is_success(), "{}", ok.status());
+    let stored = store
+        .user(UserId::parse(&id).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!stored.active);
+    let stale = post(
+        "/api/user_set_enabled",
+        vec![
+            ("id", id.clone()),
+            ("enabled", "true".into()),
+            ("version", "1".into()),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        stale.status(),
+        409,
+        "a change based on an old version must be refused"
+    );
+
+    assert!(post(
+        "/api/user_recycle",
+        vec![("id", id.clone()), ("restore", "false".into())]
+    )
+    .await
+    .unwrap()
+    .status()
+    .is_success());
+    assert!(server
+        .page_text(&cookie, "/users")
+        .await
+        .contains("No users yet"));
+    assert!(server
+        .page_text(&cookie, "/users?bin=1")
+        .await
+        .contains("Grace Hopper"));
+    assert!(post(
+        "/api/user_recycle",
+        vec![("id", id.clone()), ("restore", "true".into())]
+    )
+    .await
+    .unwrap()
+    .status()
+    .is_success());
+    assert!(server
+        .page_text(&cookie, "/users")
+        .await
+        .contains("Grace Hopper"));
+
+    let kinds: Vec<ChangeKind> = store
+        .changes_after(0, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.kind)
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ChangeKind::Created,
+            ChangeKind::Disabled,
+            ChangeKind::SoftDeleted,
+            ChangeKind::Restored
+        ]
+    );
+
+    let missing = post(
+        "/api/user_recycle",
+        vec![
+            ("id", UserId::new().to_string()),
+            ("restore", "false".into()),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(missing.status(), 404);
+    let page = client
+        .get(server.url("/users/not-a-uuid"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert!(page.text().await.unwrap().contains("NAV-0404"));
+}

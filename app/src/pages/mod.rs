@@ -8,6 +8,7 @@ mod placeholders;
 mod settings;
 mod setup;
 mod sign_in;
+mod user_detail;
 mod users;
 
 pub use audit_logs::AuditLogsPage;
@@ -18,4 +19,5 @@ pub use placeholders::{ApplicationsPage, GroupsPage, ProvisioningLogsPage};
 pub use settings::SettingsPage;
 pub use setup::SetupPage;
 pub use sign_in::SignInPage;
+pub use user_detail::UserDetailPage;
 pub use users::UsersPage;

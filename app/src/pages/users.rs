@@ -11,6 +11,7 @@ use leptos_router::hooks::use_query_map;
 #[derive(Clone, Debug, PartialEq)]
 struct ListState {
     search: String,
+    recycle_bin: bool,
     sort: String,
     descending: bool,
     page: u32,
@@ -19,6 +20,9 @@ struct ListState {
 impl ListState {
     fn href(&self, sort: &str, descending: bool, page: u32) -> String {
         let mut parts = Vec::new();
+        if self.recycle_bin {
+            parts.push("bin=1".to_string());
+        }
         if !self.search.is_empty() {
             parts.push(format!("q={}", encode(&self.search)));
         }
@@ -61,6 +65,7 @@ pub fn UsersPage() -> impl IntoView {
             .unwrap_or_else(|| "name".into());
         ListState {
             search: q.get("q").unwrap_or_default().trim().to_string(),
+            recycle_bin: q.get("bin").is_some_and(|b| b == "1"),
             sort,
             descending: q.get("desc").is_some_and(|d| d == "1"),
             page: q
@@ -78,19 +83,31 @@ pub fn UsersPage() -> impl IntoView {
                 Some(s.sort),
                 s.descending,
                 s.page,
+                s.recycle_bin,
             )
         },
     );
     view! {
         <PageHeader title="Users" subtitle="The people in your directory, the source every application is provisioned from."/>
         <Form method="GET" action="/users" attr:class="toolbar" attr:role="search">
+            {move || state.with(|s| s.recycle_bin).then(|| view! { <input type="hidden" name="bin" value="1"/> })}
             <input type="search" name="q" class="toolbar-search" placeholder="Search by name, user name or email"
                 aria-label="Search users" prop:value=move || state.with(|s| s.search.clone())/>
             <button type="submit" class="button">"Search"</button>
+            {move || if state.with(|s| s.recycle_bin) {
+                view! { <a class="button button-quiet" href="/users">"Back to users"</a> }.into_any()
+            } else {
+                view! { <a class="button button-quiet" href="/users?bin=1">"Recycle bin"</a> }.into_any()
+            }}
         </Form>
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match users.await {
+                    Ok(page) if page.total == 0 && state.with_untracked(|s| s.recycle_bin && s.search.is_empty()) => view! {
+                        <EmptyState icon=Icon::User title="The recycle bin is empty">
+                            <p>"Deleted users stay here for 30 days, restorable, then are deleted for good."</p>
+                        </EmptyState>
+                    }.into_any(),
                     Ok(page) if page.total == 0 && state.with_untracked(|s| s.search.is_empty()) => view! {
                         <EmptyState icon=Icon::User title="No users yet">
                             <p>"Users are the source of truth for every application's accounts."</p>
@@ -148,7 +165,7 @@ fn UserTable(page: UserListPage, state: ListState) -> impl IntoView {
                 <tbody>
                     {page.rows.into_iter().map(|u| view! {
                         <tr>
-                            <td><strong>{u.display_name}</strong></td>
+                            <td><a href=format!("/users/{}", u.id)><strong>{u.display_name}</strong></a></td>
                             <td>{u.user_name}</td>
                             <td>{u.email}</td>
                             <td>{if u.active {
@@ -182,6 +199,7 @@ mod tests {
     fn links_keep_the_search_and_drop_defaults() {
         let s = ListState {
             search: "ada lovelace&co".into(),
+            recycle_bin: false,
             sort: "name".into(),
             descending: false,
             page: 3,

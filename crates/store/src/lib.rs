@@ -104,6 +104,9 @@ pub trait DirectoryStore: Send + Sync {
     async fn restore_user(&self, id: UserId) -> StoreResult<User>;
     /// Removes a user for good, with their memberships.
     async fn hard_delete_user(&self, id: UserId) -> StoreResult<()>;
+    /// Hard-deletes every user that went into the recycle bin before `before`; returns how
+    /// many. Each is a `hard_deleted` change like a manual hard delete.
+    async fn purge_recycle_bin(&self, before: DateTime<Utc>) -> StoreResult<u64>;
     async fn list_users(&self, query: &UserQuery) -> StoreResult<Page<UserSummary>>;
     async fn create_group(&self, resource: serde_json::Value) -> StoreResult<Group>;
     async fn group(&self, id: GroupId) -> StoreResult<Option<Group>>;

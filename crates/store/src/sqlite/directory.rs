@@ -293,6 +293,25 @@ impl DirectoryStore for SqliteStore {
         Ok(())
     }
 
+    async fn purge_recycle_bin(&self, before: DateTime<Utc>) -> StoreResult<u64> {
+        let expired: Vec<String> = sqlx::query_scalar(
+            "SELECT id FROM users WHERE deleted_at IS NOT NULL AND deleted_at <= ? ORDER BY deleted_at",
+        )
+        .bind(before)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut purged = 0;
+        for id in expired.iter().filter_map(|id| UserId::parse(id)) {
+            match self.hard_delete_user(id).await {
+                Ok(()) => purged += 1,
+                // Restored or deleted by someone else meanwhile: nothing to purge.
+                Err(StoreError::NotFound { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(purged)
+    }
+
     async fn list_users(&self, q: &UserQuery) -> StoreResult<Page<UserSummary>> {
         let state = match q.state {
             UserState::Current => "deleted_at IS NULL",
@@ -651,6 +670,34 @@ mod tests {
             "ada@example.com"
         );
         assert!(store.user(user.id).await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn the_recycle_bin_is_purged_after_retention() {
+        let store = SqliteStore::in_memory().await.unwrap();
+        let kept = store.create_user(ada()).await.unwrap();
+        let mut other = ada();
+        other["userName"] = json!("grace@example.com");
+        other["externalId"] = json!("E2");
+        let old = store.create_user(other).await.unwrap();
+        store.soft_delete_user(old.id).await.unwrap();
+        assert_eq!(
+            store
+                .purge_recycle_bin(Utc::now() - chrono::Duration::days(30))
+                .await
+                .unwrap(),
+            0
+        );
+        assert_eq!(store.purge_recycle_bin(Utc::now()).await.unwrap(), 1);
+        assert!(store.user(old.id).await.unwrap().is_none());
+        assert!(
+            store.user(kept.id).await.unwrap().is_some(),
+            "users not in the bin are never purged"
+        );
+        assert_eq!(
+            kinds_after(&store, 0).await.last(),
+            Some(&ChangeKind::HardDeleted)
+        );
     }
 
     #[tokio::test]

@@ -1,0 +1,93 @@
+//! One user: who they are, their sign-in state, the recycle bin, and their SCIM resource.
+
+use crate::api::{get_user, RecycleUser, SetUserEnabled};
+use crate::components::{format_time, ErrorPanel, FormError};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+#[component]
+pub fn UserDetailPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").unwrap_or_default();
+    let set_enabled = ServerAction::<SetUserEnabled>::new();
+    let recycle = ServerAction::<RecycleUser>::new();
+    // Reload after each action so the page shows what the store now holds.
+    let user = Resource::new(
+        move || (id(), set_enabled.version().get(), recycle.version().get()),
+        |(id, _, _)| get_user(id),
+    );
+    let error = Signal::derive(move || {
+        set_enabled
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .or_else(|| recycle.value().get().and_then(|r| r.err()))
+    });
+    view! {
+        <p class="breadcrumb"><a href="/users">"Users"</a> " / User"</p>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match user.await {
+                    Err(e) => view! { <Title text="User"/><ErrorPanel error=e/> }.into_any(),
+                    Ok(u) => {
+                        let title = if u.display_name.is_empty() { u.user_name.clone() } else { u.display_name.clone() };
+                        let deleted = u.deleted_at.is_some();
+                        let (enable_id, recycle_id) = (u.id.clone(), u.id.clone());
+                        view! {
+                            <Title text=title.clone()/>
+                            <div class="page-header">
+                                <h1>{title}</h1>
+                                <p class="page-subtitle">{u.user_name.clone()}</p>
+                            </div>
+                            <FormError error/>
+                            <div class="actions">
+                                {(!deleted).then(|| view! {
+                                    <ActionForm action=set_enabled>
+                                        <input type="hidden" name="id" value=enable_id/>
+                                        <input type="hidden" name="enabled" value=(!u.active).to_string()/>
+                                        <input type="hidden" name="version" value=u.version.to_string()/>
+                                        <button type="submit" class="button">
+                                            {if u.active { "Disable sign-in" } else { "Enable sign-in" }}
+                                        </button>
+                                    </ActionForm>
+                                })}
+                                <ActionForm action=recycle>
+                                    <input type="hidden" name="id" value=recycle_id/>
+                                    <input type="hidden" name="restore" value=deleted.to_string()/>
+                                    <button type="submit" class="button">
+                                        {if deleted { "Restore" } else { "Delete" }}
+                                    </button>
+                                </ActionForm>
+                            </div>
+                            <section class="card">
+                                <h2>"Identity"</h2>
+                                <dl class="facts" data-testid="user-facts">
+                                    <dt>"State"</dt>
+                                    <dd>{match (deleted, u.active) {
+                                        (true, _) => view! { <span class="badge badge-bad">"In the recycle bin"</span> }.into_any(),
+                                        (false, true) => view! { <span class="badge badge-ok">"Enabled"</span> }.into_any(),
+                                        (false, false) => view! { <span class="badge badge-bad">"Disabled"</span> }.into_any(),
+                                    }}</dd>
+                                    <dt>"Email"</dt><dd>{u.email.clone()}</dd>
+                                    <dt>"External id"</dt><dd>{u.external_id.clone().unwrap_or_else(|| "None".into())}</dd>
+                                    <dt>"Object id"</dt><dd><code>{u.id.clone()}</code></dd>
+                                    <dt>"Created"</dt><dd>{format_time(u.created_at)}</dd>
+                                    <dt>"Last changed"</dt><dd>{format_time(u.updated_at)} " (version " {u.version} ")"</dd>
+                                    {u.deleted_at.map(|at| view! {
+                                        <dt>"Deleted"</dt>
+                                        <dd>{format_time(at)} " · deleted for good 30 days later unless restored"</dd>
+                                    })}
+                                </dl>
+                            </section>
+                            <section class="card">
+                                <h2>"SCIM resource"</h2>
+                                <pre class="expr-value">{u.resource.clone()}</pre>
+                            </section>
+                        }.into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+}
