@@ -64,6 +64,7 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=PortalLayout>
                     <Route path=path!("") view=OverviewPage/>
                     <Route path=path!("users") view=UsersPage/>
+                    <Route path=path!("users/new") view=NewUserPage/>
                     <Route path=path!("users/:id") view=UserDetailPage/>
                     <Route path=path!("groups") view=GroupsPage/>
                     <Route path=path!("applications") view=ApplicationsPage/>

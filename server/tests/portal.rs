@@ -563,3 +563,59 @@ async fn an_admin_disables_deletes_and_restores_a_user() {
         .unwrap();
     assert!(page.text().await.unwrap().contains("NAV-0404"));
 }
+
+#[tokio::test]
+async fn creating_a_user_validates_each_field_and_refuses_duplicates() {
+    let server = Server::with_admin();
+    let cookie = server.sign_in("ada@example.com", PASSWORD).await;
+    let client = server.client();
+    let create = |user_name: &'static str, email: &'static str, external_id: &'static str| {
+        server
+            .post(&client, "/api/user_create")
+            .header("cookie", &cookie)
+            .form(&[
+                ("form[user_name]", user_name),
+                ("form[display_name]", ""),
+                ("form[given_name]", "Grace"),
+                ("form[family_name]", "Hopper"),
+                ("form[email]", email),
+                ("form[external_id]", external_id),
+                ("form[title]", "Rear Admiral"),
+                ("form[department]", "Navy"),
+            ])
+            .send()
+    };
+    let bad = create("grace hopper", "not-an-email", "").await.unwrap();
+    assert_eq!(bad.status(), 422);
+    let body: Value = bad.json().await.unwrap();
+    let fields: Vec<&str> = body["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["user_name", "email"]);
+
+    let ok = create("grace@example.com", "grace@navy.example", "HR-1")
+        .await
+        .unwrap();
+    assert!(
+        ok.status().is_success() || ok.status().is_redirection(),
+        "{}",
+        ok.status()
+    );
+    let location = ok.headers()["location"].to_str().unwrap().to_string();
+    assert!(location.starts_with("/users/"), "{location}");
+    let page = server.page_text(&cookie, &location).await;
+    assert!(
+        page.contains("Grace Hopper") && page.contains("Rear Admiral") && page.contains("Navy")
+    );
+
+    let dup = create("GRACE@example.com", "", "HR-2").await.unwrap();
+    assert_eq!(dup.status(), 409);
+    let body: Value = dup.json().await.unwrap();
+    assert_eq!(body["fields"][0]["field"], "user_name");
+    let dup_ext = create("other@example.com", "", "HR-1").await.unwrap();
+    let body: Value = dup_ext.json().await.unwrap();
+    assert_eq!(body["fields"][0]["field"], "external_id");
+}

@@ -9,6 +9,7 @@ mod settings;
 mod setup;
 mod sign_in;
 mod user_detail;
+mod user_new;
 mod users;
 
 pub use audit_logs::AuditLogsPage;
@@ -20,4 +21,5 @@ pub use settings::SettingsPage;
 pub use setup::SetupPage;
 pub use sign_in::SignInPage;
 pub use user_detail::UserDetailPage;
+pub use user_new::NewUserPage;
 pub use users::UsersPage;

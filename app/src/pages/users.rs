@@ -97,7 +97,10 @@ pub fn UsersPage() -> impl IntoView {
             {move || if state.with(|s| s.recycle_bin) {
                 view! { <a class="button button-quiet" href="/users">"Back to users"</a> }.into_any()
             } else {
-                view! { <a class="button button-quiet" href="/users?bin=1">"Recycle bin"</a> }.into_any()
+                view! {
+                    <a class="button button-quiet" href="/users?bin=1">"Recycle bin"</a>
+                    <a class="button button-primary" href="/users/new">"New user"</a>
+                }.into_any()
             }}
         </Form>
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
