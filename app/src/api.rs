@@ -531,22 +531,27 @@ fn parse_user_id(id: &str) -> Result<steward_store::UserId, AppError> {
     })
 }
 
+/// The user with this id, or the 404 error the portal shows.
+#[cfg(feature = "ssr")]
+async fn load_user(
+    state: &srv::PortalState,
+    id: &str,
+) -> Result<(steward_store::UserId, steward_store::User), AppError> {
+    let uid = parse_user_id(id)?;
+    match state.store.user(uid).await.map_err(srv::internal)? {
+        Some(user) => Ok((uid, user)),
+        None => Err(directory_error(steward_store::StoreError::NotFound {
+            what: "user",
+            id: id.to_string(),
+        })),
+    }
+}
+
 #[server(endpoint = "user")]
 pub async fn get_user(id: String) -> Result<UserDetail, AppError> {
     srv::require_role(Role::GlobalAdministrator)?;
     let state = srv::portal_state()?;
-    let uid = parse_user_id(&id)?;
-    let user = state
-        .store
-        .user(uid)
-        .await
-        .map_err(srv::internal)?
-        .ok_or_else(|| {
-            directory_error(steward_store::StoreError::NotFound {
-                what: "user",
-                id: id.clone(),
-            })
-        })?;
+    let (_, user) = load_user(&state, &id).await?;
     let text = |key: &str| {
         user.resource
             .get(key)
@@ -588,18 +593,7 @@ pub async fn get_user(id: String) -> Result<UserDetail, AppError> {
 pub async fn set_user_enabled(id: String, enabled: bool, version: i64) -> Result<(), AppError> {
     let session = srv::require_role(Role::GlobalAdministrator)?;
     let state = srv::portal_state()?;
-    let uid = parse_user_id(&id)?;
-    let user = state
-        .store
-        .user(uid)
-        .await
-        .map_err(srv::internal)?
-        .ok_or_else(|| {
-            directory_error(steward_store::StoreError::NotFound {
-                what: "user",
-                id: id.clone(),
-            })
-        })?;
+    let (uid, user) = load_user(&state, &id).await?;
     let mut resource = user.resource.clone();
     resource["active"] = serde_json::Value::Bool(enabled);
     state

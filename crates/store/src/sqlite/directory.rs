@@ -87,6 +87,25 @@ fn like_pattern(text: &str) -> String {
     format!("%{escaped}%")
 }
 
+/// Binds the user columns in the order both the INSERT and the UPDATE list them
+/// (user_name through resource).
+fn bind_user_columns<'q>(
+    query: sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+    c: &'q UserColumns,
+    resource: &Value,
+) -> sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
+    query
+        .bind(&c.user_name)
+        .bind(c.user_name.to_lowercase())
+        .bind(&c.external_id)
+        .bind(&c.display_name)
+        .bind(&c.given_name)
+        .bind(&c.family_name)
+        .bind(&c.email)
+        .bind(c.active)
+        .bind(resource.to_string())
+}
+
 const USER_COLUMNS: &str = "id, resource, version, active, created_at, updated_at, deleted_at";
 
 impl SqliteStore {
@@ -163,26 +182,18 @@ impl DirectoryStore for SqliteStore {
         let id = UserId::new();
         let now = Utc::now();
         let mut tx = self.pool.begin().await?;
-        sqlx::query(
+        let insert = sqlx::query(
             "INSERT INTO users (id, user_name, user_name_key, external_id, display_name, given_name,
                                 family_name, email, active, resource, version, created_at, updated_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
         )
-        .bind(id.to_string())
-        .bind(&c.user_name)
-        .bind(c.user_name.to_lowercase())
-        .bind(&c.external_id)
-        .bind(&c.display_name)
-        .bind(&c.given_name)
-        .bind(&c.family_name)
-        .bind(&c.email)
-        .bind(c.active)
-        .bind(resource.to_string())
-        .bind(now)
-        .bind(now)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| user_conflict(e, &c))?;
+        .bind(id.to_string());
+        bind_user_columns(insert, &c, &resource)
+            .bind(now)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| user_conflict(e, &c))?;
         self.commit_change(
             tx,
             ObjectType::User,
@@ -230,26 +241,18 @@ impl DirectoryStore for SqliteStore {
             return Ok(before);
         }
         let now = Utc::now();
-        sqlx::query(
+        let update = sqlx::query(
             "UPDATE users SET user_name = ?, user_name_key = ?, external_id = ?, display_name = ?,
                     given_name = ?, family_name = ?, email = ?, active = ?, resource = ?,
                     version = version + 1, updated_at = ?
              WHERE id = ?",
-        )
-        .bind(&c.user_name)
-        .bind(c.user_name.to_lowercase())
-        .bind(&c.external_id)
-        .bind(&c.display_name)
-        .bind(&c.given_name)
-        .bind(&c.family_name)
-        .bind(&c.email)
-        .bind(c.active)
-        .bind(resource.to_string())
-        .bind(now)
-        .bind(id.to_string())
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| user_conflict(e, &c))?;
+        );
+        bind_user_columns(update, &c, &resource)
+            .bind(now)
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| user_conflict(e, &c))?;
         // Sign-in state is its own kind of change: downstream it means disable or enable.
         let kind = match (before.active, c.active) {
             (true, false) => ChangeKind::Disabled,
