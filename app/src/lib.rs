@@ -13,6 +13,7 @@ pub mod expression_builder;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;
+pub mod url;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};

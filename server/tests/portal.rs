@@ -395,12 +395,7 @@ async fn an_admin_created_from_the_command_line_closes_setup() {
 async fn the_users_list_searches_sorts_and_pages_on_the_server() {
     let server = Server::with_admin();
     // Seed the directory through the store, as the SCIM endpoint and CSV import will.
-    let store = steward_store::open(&format!(
-        "sqlite://{}",
-        server.data_path().join("steward.db").display()
-    ))
-    .await
-    .unwrap();
+    let store = server.store().await;
     for i in 0..120 {
         store
             .create_user(serde_json::json!({
@@ -438,12 +433,7 @@ async fn the_users_list_searches_sorts_and_pages_on_the_server() {
 async fn an_admin_disables_deletes_and_restores_a_user() {
     use steward_store::{ChangeKind, UserId};
     let server = Server::with_admin();
-    let store = steward_store::open(&format!(
-        "sqlite://{}",
-        server.data_path().join("steward.db").display()
-    ))
-    .await
-    .unwrap();
+    let store = server.store().await;
     let user = store
         .create_user(
             serde_json::json!({"userName": "grace@example.com", "displayName": "Grace Hopper"}),

@@ -3,6 +3,7 @@
 
 use crate::api::{list_users, UserListPage, USER_SORTS};
 use crate::components::{format_time, EmptyState, ErrorPanel, Icon, PageHeader};
+use crate::url::percent_encode;
 use leptos::prelude::*;
 use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
@@ -24,7 +25,7 @@ impl ListState {
             parts.push("bin=1".to_string());
         }
         if !self.search.is_empty() {
-            parts.push(format!("q={}", encode(&self.search)));
+            parts.push(format!("q={}", percent_encode(&self.search, b"@")));
         }
         if sort != "name" {
             parts.push(format!("sort={sort}"));
@@ -41,17 +42,6 @@ impl ListState {
             format!("/users?{}", parts.join("&"))
         }
     }
-}
-
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'@' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[component]

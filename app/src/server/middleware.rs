@@ -269,7 +269,7 @@ pub async fn session_guard(
             let location = if target == "/" {
                 "/sign-in".to_string()
             } else {
-                format!("/sign-in?next={}", percent_encode(target))
+                format!("/sign-in?next={}", crate::url::percent_encode(target, b"/"))
             };
             redirect(&location)
         }
@@ -282,17 +282,6 @@ fn redirect(location: &str) -> Response {
         .header(header::LOCATION, location)
         .body(Body::empty())
         .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
-}
-
-fn percent_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// A `next` parameter is honoured only when it is a path on this site, never another host.

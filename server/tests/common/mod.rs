@@ -181,6 +181,13 @@ impl Server {
         resp.text().await.unwrap()
     }
 
+    /// The server's own database, opened beside it (SQLite in WAL mode allows this), to
+    /// seed or inspect the directory.
+    pub async fn store(&self) -> std::sync::Arc<dyn steward_store::Store> {
+        let url = format!("sqlite://{}", self.data_path().join("steward.db").display());
+        steward_store::open(&url).await.unwrap()
+    }
+
     pub fn data_path(&self) -> PathBuf {
         self.data.path().to_path_buf()
     }
