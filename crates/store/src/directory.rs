@@ -148,10 +148,97 @@ pub struct Page<T> {
 pub struct Group {
     pub id: GroupId,
     pub display_name: String,
+    /// The SCIM resource without `id`, `meta` and `members` (members live in their own table).
     pub resource: Value,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+impl Group {
+    /// The SCIM resource with `id` and `meta`, without members (the caller adds them when
+    /// asked for: a group may have a great many).
+    pub fn to_scim(&self) -> Value {
+        let mut r = self.resource.clone();
+        if let Value::Object(map) = &mut r {
+            map.insert("id".into(), json!(self.id.to_string()));
+            map.insert(
+                "meta".into(),
+                json!({
+                    "resourceType": "Group",
+                    "created": self.created_at.to_rfc3339(),
+                    "lastModified": self.updated_at.to_rfc3339(),
+                    "version": format!("W/\"{}\"", self.version),
+                }),
+            );
+        }
+        r
+    }
+}
+
+/// The columns of a group that lists show.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GroupSummary {
+    pub id: GroupId,
+    pub display_name: String,
+    pub description: String,
+    pub external_id: Option<String>,
+    /// Direct members, users and groups.
+    pub member_count: i64,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// What a group list shows: searched by displayName, sorted by it, paged.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupQuery {
+    pub search: Option<String>,
+    pub descending: bool,
+    pub offset: u32,
+    pub limit: u32,
+}
+
+/// A member with what a list shows of it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberDetail {
+    pub id: String,
+    pub member_type: MemberType,
+    /// The user's displayName (else userName), or the group's displayName.
+    pub display: String,
+    /// The user's userName; empty for groups.
+    pub user_name: String,
+}
+
+/// An indexed way to find users or groups: what SCIM equality filters and matching use.
+/// Names compare as SCIM says (userName, email and displayName ignore case; ids and
+/// externalId are exact). Recycle-bin users are never found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Lookup {
+    Id(String),
+    UserName(String),
+    ExternalId(String),
+    Email(String),
+    DisplayName(String),
+}
+
+/// A SCIM bearer token as listed: never the token itself, only its hash is stored.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ScimToken {
+    pub id: String,
+    pub name: String,
+    /// The first characters of the token, to tell tokens apart in lists.
+    pub prefix: String,
+    pub created_at: DateTime<Utc>,
+    pub created_by: Option<String>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewScimToken {
+    pub name: String,
+    pub token_hash: String,
+    pub prefix: String,
+    pub created_by: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -161,10 +248,18 @@ pub enum MemberType {
 }
 
 impl MemberType {
-    pub(crate) fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             MemberType::User => "user",
             MemberType::Group => "group",
+        }
+    }
+
+    /// The SCIM `members[].type` value.
+    pub fn scim_name(self) -> &'static str {
+        match self {
+            MemberType::User => "User",
+            MemberType::Group => "Group",
         }
     }
 }
@@ -296,6 +391,41 @@ pub(crate) fn user_columns(resource: &mut Value) -> Result<UserColumns, String> 
         external_id,
         email,
         active,
+    })
+}
+
+/// The columns a group resource yields. `id`, `meta` and `members` are removed from the
+/// resource (members are stored as rows).
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct GroupColumns {
+    pub display_name: String,
+    pub external_id: Option<String>,
+}
+
+pub(crate) fn group_columns(resource: &mut Value) -> Result<GroupColumns, String> {
+    let Value::Object(map) = resource else {
+        return Err("a group must be a JSON object".into());
+    };
+    for key in ["id", "meta", "members"] {
+        map.remove(key);
+    }
+    map.entry("schemas")
+        .or_insert_with(|| json!([GROUP_SCHEMA]));
+    let text = |key: &str| {
+        map.get(key)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .unwrap_or("")
+            .to_string()
+    };
+    let display_name = text("displayName");
+    if display_name.is_empty() {
+        return Err("displayName is required".into());
+    }
+    let external_id = Some(text("externalId")).filter(|s| !s.is_empty());
+    Ok(GroupColumns {
+        display_name,
+        external_id,
     })
 }
 

@@ -108,13 +108,70 @@ pub trait DirectoryStore: Send + Sync {
     /// many. Each is a `hard_deleted` change like a manual hard delete.
     async fn purge_recycle_bin(&self, before: DateTime<Utc>) -> StoreResult<u64>;
     async fn list_users(&self, query: &UserQuery) -> StoreResult<Page<UserSummary>>;
-    async fn create_group(&self, resource: serde_json::Value) -> StoreResult<Group>;
+    /// Users by an indexed attribute (not those in the recycle bin).
+    async fn find_users(&self, lookup: &Lookup) -> StoreResult<Vec<User>>;
+    /// A page of current users (not in the recycle bin), in `sort` order (creation order
+    /// when `None`), with the total count.
+    async fn users_page(
+        &self,
+        sort: Option<UserSort>,
+        descending: bool,
+        offset: u32,
+        limit: u32,
+    ) -> StoreResult<Page<User>>;
+    /// Current users in id order after `after`: for filters no index answers.
+    async fn scan_users(&self, after: Option<UserId>, limit: u32) -> StoreResult<Vec<User>>;
+    /// The direct groups of each of `member_ids`: (member id, group id, group displayName).
+    async fn groups_of(&self, member_ids: &[String])
+        -> StoreResult<Vec<(String, GroupId, String)>>;
+
+    /// Creates a group with its direct members; [`StoreError::Conflict`] when the
+    /// displayName or externalId is taken, [`StoreError::NotFound`] for an unknown member.
+    async fn create_group(
+        &self,
+        resource: serde_json::Value,
+        members: Vec<Member>,
+    ) -> StoreResult<Group>;
     async fn group(&self, id: GroupId) -> StoreResult<Option<Group>>;
+    /// Replaces a group's resource and, when `members` is given, its direct members (the
+    /// difference is recorded as member changes).
+    async fn replace_group(
+        &self,
+        id: GroupId,
+        resource: serde_json::Value,
+        members: Option<Vec<Member>>,
+        if_version: Option<i64>,
+    ) -> StoreResult<Group>;
+    /// Deletes a group for good, with its memberships and its membership in other groups.
+    async fn delete_group(&self, id: GroupId) -> StoreResult<()>;
+    async fn list_groups(&self, query: &GroupQuery) -> StoreResult<Page<GroupSummary>>;
+    async fn find_groups(&self, lookup: &Lookup) -> StoreResult<Vec<Group>>;
+    /// A page of groups in displayName order, with the total count.
+    async fn groups_page(&self, offset: u32, limit: u32) -> StoreResult<Page<Group>>;
+    async fn scan_groups(&self, after: Option<GroupId>, limit: u32) -> StoreResult<Vec<Group>>;
+    /// The type of each id (users first, then groups); [`StoreError::NotFound`] names the
+    /// first id that is neither a current user nor a group.
+    async fn resolve_members(&self, ids: &[String]) -> StoreResult<Vec<Member>>;
     /// Adds a direct member; `false` when it already was one.
     async fn add_member(&self, group: GroupId, member: Member) -> StoreResult<bool>;
     /// Removes a direct member; `false` when it was not one.
     async fn remove_member(&self, group: GroupId, member_id: &str) -> StoreResult<bool>;
     async fn members(&self, group: GroupId) -> StoreResult<Vec<Member>>;
+    /// Direct members with their names, users and groups, by name.
+    async fn member_details(&self, group: GroupId) -> StoreResult<Vec<MemberDetail>>;
+}
+
+/// Bearer tokens for the inbound SCIM endpoint, stored as hashes.
+#[async_trait]
+pub trait ScimTokenStore: Send + Sync {
+    /// [`StoreError::Conflict`] when a live token has that name.
+    async fn create_scim_token(&self, new: NewScimToken) -> StoreResult<ScimToken>;
+    /// The live (not revoked) token with that hash.
+    async fn scim_token_by_hash(&self, token_hash: &str) -> StoreResult<Option<ScimToken>>;
+    async fn list_scim_tokens(&self) -> StoreResult<Vec<ScimToken>>;
+    /// `false` when there is no live token with that id.
+    async fn revoke_scim_token(&self, id: &str) -> StoreResult<bool>;
+    async fn touch_scim_token(&self, id: &str, at: DateTime<Utc>) -> StoreResult<()>;
 }
 
 /// The directory's change feed: what changed, in order, and a way to wait for more.
@@ -137,7 +194,14 @@ pub trait Health: Send + Sync {
 
 /// Everything Steward persists. Hold it as `Arc<dyn Store>`.
 pub trait Store:
-    AdminStore + SessionStore + SignInThrottle + AuditStore + DirectoryStore + ChangeFeed + Health
+    AdminStore
+    + SessionStore
+    + SignInThrottle
+    + AuditStore
+    + DirectoryStore
+    + ScimTokenStore
+    + ChangeFeed
+    + Health
 {
 }
 impl<T> Store for T where
@@ -146,6 +210,7 @@ impl<T> Store for T where
         + SignInThrottle
         + AuditStore
         + DirectoryStore
+        + ScimTokenStore
         + ChangeFeed
         + Health
 {

@@ -2,16 +2,18 @@
 //! its change record commit in one transaction; subscribers hear of it after the commit.
 
 use super::{is_unique_violation, SqliteStore};
-use crate::directory::{user_columns, UserColumns};
+use crate::directory::{group_columns, user_columns, GroupColumns, UserColumns};
 use crate::{
-    Change, ChangeFeed, ChangeKind, DirectoryStore, Group, GroupId, Member, MemberType, ObjectType,
-    Page, StoreError, StoreResult, User, UserId, UserQuery, UserState, UserSummary, GROUP_SCHEMA,
+    Change, ChangeFeed, ChangeKind, DirectoryStore, Group, GroupId, GroupQuery, GroupSummary,
+    Lookup, Member, MemberDetail, MemberType, ObjectType, Page, StoreError, StoreResult, User,
+    UserId, UserQuery, UserSort, UserState, UserSummary,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, Sqlite, Transaction};
+use std::collections::HashSet;
 
 type Tx<'a> = Transaction<'a, Sqlite>;
 
@@ -119,19 +121,41 @@ impl SqliteStore {
         });
     }
 
+    /// A write transaction. `BEGIN IMMEDIATE` takes the write lock up front, so a
+    /// transaction that reads before it writes waits for other writers (busy timeout) instead
+    /// of failing when its snapshot turns stale.
+    async fn write_tx(&self) -> StoreResult<Tx<'static>> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
     /// Appends the change record, commits the transaction, then tells subscribers: every
     /// directory write ends here, so no change is committed without its feed entry.
     async fn commit_change(
         &self,
-        mut tx: Tx<'_>,
+        tx: Tx<'_>,
         object_type: ObjectType,
         object_id: &str,
         kind: ChangeKind,
         detail: Option<Value>,
     ) -> StoreResult<()> {
-        let seq = append_change(&mut tx, object_type, object_id, kind, detail).await?;
+        self.commit_changes(tx, vec![(object_type, object_id.to_string(), kind, detail)])
+            .await
+    }
+
+    /// [`Self::commit_change`] for a write that is several changes at once.
+    async fn commit_changes(
+        &self,
+        mut tx: Tx<'_>,
+        changes: Vec<(ObjectType, String, ChangeKind, Option<Value>)>,
+    ) -> StoreResult<()> {
+        let mut last = None;
+        for (object_type, object_id, kind, detail) in changes {
+            last = Some(append_change(&mut tx, object_type, &object_id, kind, detail).await?);
+        }
         tx.commit().await?;
-        self.announce(seq);
+        if let Some(seq) = last {
+            self.announce(seq);
+        }
         Ok(())
     }
 
@@ -147,9 +171,21 @@ impl SqliteStore {
         user_from_row(&row)
     }
 
+    async fn group_in_tx(tx: &mut Tx<'_>, id: GroupId) -> StoreResult<Group> {
+        let row = sqlx::query(&format!("SELECT {GROUP_COLUMNS} FROM groups WHERE id = ?"))
+            .bind(id.to_string())
+            .fetch_optional(&mut **tx)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                what: "group",
+                id: id.to_string(),
+            })?;
+        group_from_row(&row)
+    }
+
     /// Sets or clears `deleted_at` and records the change.
     async fn set_deleted(&self, id: UserId, deleted: bool) -> StoreResult<User> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let user = Self::user_in_tx(&mut tx, id).await?;
         if user.deleted_at.is_some() == deleted {
             return Ok(user);
@@ -181,7 +217,7 @@ impl DirectoryStore for SqliteStore {
         let c = user_columns(&mut resource).map_err(StoreError::Invalid)?;
         let id = UserId::new();
         let now = Utc::now();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let insert = sqlx::query(
             "INSERT INTO users (id, user_name, user_name_key, external_id, display_name, given_name,
                                 family_name, email, active, resource, version, created_at, updated_at)
@@ -228,7 +264,7 @@ impl DirectoryStore for SqliteStore {
         if_version: Option<i64>,
     ) -> StoreResult<User> {
         let c = user_columns(&mut resource).map_err(StoreError::Invalid)?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let before = Self::user_in_tx(&mut tx, id).await?;
         if let Some(expected) = if_version {
             if expected != before.version {
@@ -274,7 +310,7 @@ impl DirectoryStore for SqliteStore {
     }
 
     async fn hard_delete_user(&self, id: UserId) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let user = Self::user_in_tx(&mut tx, id).await?;
         sqlx::query("DELETE FROM group_members WHERE member_id = ?")
             .bind(id.to_string())
@@ -372,65 +408,117 @@ impl DirectoryStore for SqliteStore {
         Ok(Page { items, total })
     }
 
-    async fn create_group(&self, mut resource: Value) -> StoreResult<Group> {
-        let Value::Object(map) = &mut resource else {
-            return Err(StoreError::Invalid("a group must be a JSON object".into()));
+    async fn find_users(&self, lookup: &Lookup) -> StoreResult<Vec<User>> {
+        let (condition, value) = match lookup {
+            Lookup::Id(id) => ("id = ?", id.clone()),
+            Lookup::UserName(v) => ("user_name_key = ?", v.trim().to_lowercase()),
+            Lookup::ExternalId(v) => ("external_id = ?", v.clone()),
+            Lookup::Email(v) => ("email = ?", v.trim().to_lowercase()),
+            Lookup::DisplayName(v) => ("display_name = ? COLLATE NOCASE", v.clone()),
         };
-        for key in ["id", "meta", "members"] {
-            map.remove(key);
+        let rows = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE {condition} AND deleted_at IS NULL ORDER BY created_at, id LIMIT 1000"
+        ))
+        .bind(value)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(user_from_row).collect()
+    }
+
+    async fn users_page(
+        &self,
+        sort: Option<UserSort>,
+        descending: bool,
+        offset: u32,
+        limit: u32,
+    ) -> StoreResult<Page<User>> {
+        let direction = if descending { "DESC" } else { "ASC" };
+        let order = sort.map_or("created_at", UserSort::column);
+        let rows = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE deleted_at IS NULL
+             ORDER BY {order} {direction}, id {direction} LIMIT ? OFFSET ?"
+        ))
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&self.pool)
+        .await?;
+        let total: i64 = sqlx::query_scalar("SELECT count(*) FROM users WHERE deleted_at IS NULL")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(Page {
+            items: rows.iter().map(user_from_row).collect::<StoreResult<_>>()?,
+            total,
+        })
+    }
+
+    async fn scan_users(&self, after: Option<UserId>, limit: u32) -> StoreResult<Vec<User>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE deleted_at IS NULL AND id > ? ORDER BY id LIMIT ?"
+        ))
+        .bind(after.map(|id| id.to_string()).unwrap_or_default())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(user_from_row).collect()
+    }
+
+    async fn groups_of(
+        &self,
+        member_ids: &[String],
+    ) -> StoreResult<Vec<(String, GroupId, String)>> {
+        let mut out = Vec::new();
+        // SQLite allows 32766 parameters; stay far below.
+        for chunk in member_ids.chunks(500) {
+            let placeholders = vec!["?"; chunk.len()].join(", ");
+            let sql = format!(
+                "SELECT gm.member_id, g.id, g.display_name FROM group_members gm
+                 JOIN groups g ON g.id = gm.group_id
+                 WHERE gm.member_id IN ({placeholders}) ORDER BY g.display_name COLLATE NOCASE"
+            );
+            let mut query = sqlx::query(&sql);
+            for id in chunk {
+                query = query.bind(id);
+            }
+            for row in query.fetch_all(&self.pool).await? {
+                let group_id: String = row.try_get("id")?;
+                out.push((
+                    row.try_get("member_id")?,
+                    parse_group_id(&group_id)?,
+                    row.try_get("display_name")?,
+                ));
+            }
         }
-        map.entry("schemas")
-            .or_insert_with(|| json!([GROUP_SCHEMA]));
-        let display_name = map
-            .get("displayName")
-            .and_then(Value::as_str)
-            .map(str::trim)
-            .unwrap_or("")
-            .to_string();
-        if display_name.is_empty() {
-            return Err(StoreError::Invalid("displayName is required".into()));
-        }
-        let external_id = map
-            .get("externalId")
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string);
+        Ok(out)
+    }
+
+    async fn create_group(&self, mut resource: Value, members: Vec<Member>) -> StoreResult<Group> {
+        let c = group_columns(&mut resource).map_err(StoreError::Invalid)?;
         let id = GroupId::new();
         let now = Utc::now();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         sqlx::query(
             "INSERT INTO groups (id, display_name, display_name_key, external_id, resource, version, created_at, updated_at)
              VALUES (?, ?, ?, ?, ?, 1, ?, ?)",
         )
         .bind(id.to_string())
-        .bind(&display_name)
-        .bind(display_name.to_lowercase())
-        .bind(&external_id)
+        .bind(&c.display_name)
+        .bind(c.display_name.to_lowercase())
+        .bind(&c.external_id)
         .bind(resource.to_string())
         .bind(now)
         .bind(now)
         .execute(&mut *tx)
         .await
-        .map_err(|e| {
-            if is_unique_violation(&e) && e.to_string().contains("external_id") {
-                StoreError::Conflict { what: "a group with externalId", value: external_id.clone().unwrap_or_default() }
-            } else if is_unique_violation(&e) {
-                StoreError::Conflict { what: "a group named", value: display_name.clone() }
-            } else {
-                e.into()
-            }
-        })?;
-        self.commit_change(
-            tx,
-            ObjectType::Group,
-            &id.to_string(),
-            ChangeKind::Created,
-            None,
-        )
-        .await?;
+        .map_err(|e| group_conflict(e, &c))?;
+        let mut changes = vec![(ObjectType::Group, id.to_string(), ChangeKind::Created, None)];
+        for member in dedup_members(members) {
+            insert_member(&mut tx, id, &member, now).await?;
+            changes.push(member_change(id, &member, ChangeKind::MemberAdded));
+        }
+        self.commit_changes(tx, changes).await?;
         Ok(Group {
             id,
-            display_name,
+            display_name: c.display_name,
             resource,
             version: 1,
             created_at: now,
@@ -439,84 +527,274 @@ impl DirectoryStore for SqliteStore {
     }
 
     async fn group(&self, id: GroupId) -> StoreResult<Option<Group>> {
-        let row = sqlx::query("SELECT id, display_name, resource, version, created_at, updated_at FROM groups WHERE id = ?")
+        let row = sqlx::query(&format!("SELECT {GROUP_COLUMNS} FROM groups WHERE id = ?"))
             .bind(id.to_string())
             .fetch_optional(&self.pool)
             .await?;
-        row.map(|row| {
-            Ok(Group {
-                id,
-                display_name: row.try_get("display_name")?,
-                resource: parse_json(row.try_get("resource")?)?,
-                version: row.try_get("version")?,
-                created_at: row.try_get("created_at")?,
-                updated_at: row.try_get("updated_at")?,
+        row.as_ref().map(group_from_row).transpose()
+    }
+
+    async fn replace_group(
+        &self,
+        id: GroupId,
+        mut resource: Value,
+        members: Option<Vec<Member>>,
+        if_version: Option<i64>,
+    ) -> StoreResult<Group> {
+        let c = group_columns(&mut resource).map_err(StoreError::Invalid)?;
+        let mut tx = self.write_tx().await?;
+        let before = Self::group_in_tx(&mut tx, id).await?;
+        if let Some(expected) = if_version {
+            if expected != before.version {
+                return Err(StoreError::VersionMismatch {
+                    current: before.version,
+                });
+            }
+        }
+        let mut changes = Vec::new();
+        let now = Utc::now();
+        if before.resource != resource {
+            changes.push((ObjectType::Group, id.to_string(), ChangeKind::Updated, None));
+        }
+        if let Some(members) = members {
+            let current: Vec<String> =
+                sqlx::query_scalar("SELECT member_id FROM group_members WHERE group_id = ?")
+                    .bind(id.to_string())
+                    .fetch_all(&mut *tx)
+                    .await?;
+            let current: HashSet<String> = current.into_iter().collect();
+            let wanted = dedup_members(members);
+            let wanted_ids: HashSet<&str> = wanted.iter().map(|m| m.id.as_str()).collect();
+            for gone in current.iter().filter(|m| !wanted_ids.contains(m.as_str())) {
+                sqlx::query("DELETE FROM group_members WHERE group_id = ? AND member_id = ?")
+                    .bind(id.to_string())
+                    .bind(gone)
+                    .execute(&mut *tx)
+                    .await?;
+                changes.push((
+                    ObjectType::Group,
+                    id.to_string(),
+                    ChangeKind::MemberRemoved,
+                    Some(json!({ "member": gone })),
+                ));
+            }
+            for member in wanted.iter().filter(|m| !current.contains(&m.id)) {
+                insert_member(&mut tx, id, member, now).await?;
+                changes.push(member_change(id, member, ChangeKind::MemberAdded));
+            }
+        }
+        if changes.is_empty() {
+            return Ok(before);
+        }
+        sqlx::query(
+            "UPDATE groups SET display_name = ?, display_name_key = ?, external_id = ?, resource = ?,
+                    version = version + 1, updated_at = ?
+             WHERE id = ?",
+        )
+        .bind(&c.display_name)
+        .bind(c.display_name.to_lowercase())
+        .bind(&c.external_id)
+        .bind(resource.to_string())
+        .bind(now)
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| group_conflict(e, &c))?;
+        let group = Self::group_in_tx(&mut tx, id).await?;
+        self.commit_changes(tx, changes).await?;
+        Ok(group)
+    }
+
+    async fn delete_group(&self, id: GroupId) -> StoreResult<()> {
+        let mut tx = self.write_tx().await?;
+        let group = Self::group_in_tx(&mut tx, id).await?;
+        // Where this group was a member of others, those groups change too.
+        let parents: Vec<String> =
+            sqlx::query_scalar("SELECT group_id FROM group_members WHERE member_id = ?")
+                .bind(id.to_string())
+                .fetch_all(&mut *tx)
+                .await?;
+        sqlx::query("DELETE FROM group_members WHERE member_id = ? OR group_id = ?")
+            .bind(id.to_string())
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM groups WHERE id = ?")
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        let mut changes: Vec<_> = parents
+            .into_iter()
+            .map(|parent| {
+                (
+                    ObjectType::Group,
+                    parent,
+                    ChangeKind::MemberRemoved,
+                    Some(json!({ "member": id.to_string() })),
+                )
             })
+            .collect();
+        let detail = json!({ "displayName": group.display_name, "externalId": group.resource.get("externalId") });
+        changes.push((
+            ObjectType::Group,
+            id.to_string(),
+            ChangeKind::HardDeleted,
+            Some(detail),
+        ));
+        self.commit_changes(tx, changes).await
+    }
+
+    async fn list_groups(&self, q: &GroupQuery) -> StoreResult<Page<GroupSummary>> {
+        let search = q
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(like_pattern);
+        let filter = if search.is_some() {
+            "display_name_key LIKE ?1 ESCAPE '\\' OR lower(coalesce(external_id, '')) LIKE ?1 ESCAPE '\\'"
+        } else {
+            "1 = 1"
+        };
+        let direction = if q.descending { "DESC" } else { "ASC" };
+        let sql = format!(
+            "SELECT g.id, g.display_name, CAST(coalesce(json_extract(g.resource, '$.description'), '') AS TEXT) AS description,
+                    g.external_id, g.updated_at,
+                    (SELECT count(*) FROM group_members gm WHERE gm.group_id = g.id) AS member_count
+             FROM groups g WHERE {filter}
+             ORDER BY g.display_name COLLATE NOCASE {direction}, g.id {direction} LIMIT {} OFFSET {}",
+            q.limit.clamp(1, 500),
+            q.offset
+        );
+        let count_sql = format!("SELECT count(*) FROM groups WHERE {filter}");
+        let mut query = sqlx::query(&sql);
+        let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
+        if let Some(pattern) = &search {
+            query = query.bind(pattern);
+            count = count.bind(pattern);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        let total = count.fetch_one(&self.pool).await?;
+        let items = rows
+            .iter()
+            .map(|row| {
+                let id: String = row.try_get("id")?;
+                Ok(GroupSummary {
+                    id: parse_group_id(&id)?,
+                    display_name: row.try_get("display_name")?,
+                    description: row.try_get("description")?,
+                    external_id: row.try_get("external_id")?,
+                    member_count: row.try_get("member_count")?,
+                    updated_at: row.try_get("updated_at")?,
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(Page { items, total })
+    }
+
+    async fn find_groups(&self, lookup: &Lookup) -> StoreResult<Vec<Group>> {
+        let (condition, value) = match lookup {
+            Lookup::Id(id) => ("id = ?", id.clone()),
+            Lookup::DisplayName(v) => ("display_name_key = ?", v.trim().to_lowercase()),
+            Lookup::ExternalId(v) => ("external_id = ?", v.clone()),
+            Lookup::UserName(_) | Lookup::Email(_) => return Ok(Vec::new()),
+        };
+        let rows = sqlx::query(&format!(
+            "SELECT {GROUP_COLUMNS} FROM groups WHERE {condition} ORDER BY created_at, id LIMIT 1000"
+        ))
+        .bind(value)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(group_from_row).collect()
+    }
+
+    async fn groups_page(&self, offset: u32, limit: u32) -> StoreResult<Page<Group>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {GROUP_COLUMNS} FROM groups ORDER BY display_name COLLATE NOCASE, id LIMIT ? OFFSET ?"
+        ))
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&self.pool)
+        .await?;
+        let total: i64 = sqlx::query_scalar("SELECT count(*) FROM groups")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(Page {
+            items: rows
+                .iter()
+                .map(group_from_row)
+                .collect::<StoreResult<_>>()?,
+            total,
         })
-        .transpose()
+    }
+
+    async fn scan_groups(&self, after: Option<GroupId>, limit: u32) -> StoreResult<Vec<Group>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {GROUP_COLUMNS} FROM groups WHERE id > ? ORDER BY id LIMIT ?"
+        ))
+        .bind(after.map(|id| id.to_string()).unwrap_or_default())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(group_from_row).collect()
+    }
+
+    async fn resolve_members(&self, ids: &[String]) -> StoreResult<Vec<Member>> {
+        let mut found = std::collections::HashMap::new();
+        for chunk in ids.chunks(500) {
+            let placeholders = vec!["?"; chunk.len()].join(", ");
+            let sql = format!(
+                "SELECT id, 'user' AS t FROM users WHERE id IN ({placeholders}) AND deleted_at IS NULL
+                 UNION ALL SELECT id, 'group' AS t FROM groups WHERE id IN ({placeholders})"
+            );
+            let mut query = sqlx::query(&sql);
+            for _ in 0..2 {
+                for id in chunk {
+                    query = query.bind(id);
+                }
+            }
+            for row in query.fetch_all(&self.pool).await? {
+                let id: String = row.try_get("id")?;
+                let t: String = row.try_get("t")?;
+                found.entry(id).or_insert(if t == "group" {
+                    MemberType::Group
+                } else {
+                    MemberType::User
+                });
+            }
+        }
+        ids.iter()
+            .map(|id| match found.get(id) {
+                Some(&member_type) => Ok(Member {
+                    id: id.clone(),
+                    member_type,
+                }),
+                None => Err(StoreError::NotFound {
+                    what: "user or group",
+                    id: id.clone(),
+                }),
+            })
+            .collect()
     }
 
     async fn add_member(&self, group: GroupId, member: Member) -> StoreResult<bool> {
-        let mut tx = self.pool.begin().await?;
-        let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM groups WHERE id = ?")
-            .bind(group.to_string())
-            .fetch_optional(&mut *tx)
-            .await?;
-        if exists.is_none() {
-            return Err(StoreError::NotFound {
-                what: "group",
-                id: group.to_string(),
-            });
-        }
-        let member_table = match member.member_type {
-            MemberType::User => "users",
-            MemberType::Group => "groups",
-        };
-        let member_exists: Option<i64> =
-            sqlx::query_scalar(&format!("SELECT 1 FROM {member_table} WHERE id = ?"))
-                .bind(&member.id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        if member_exists.is_none() {
-            return Err(StoreError::NotFound {
-                what: member.member_type.as_str(),
-                id: member.id,
-            });
-        }
-        if member.member_type == MemberType::Group && member.id == group.to_string() {
-            return Err(StoreError::Invalid(
-                "a group cannot be a member of itself".into(),
-            ));
-        }
-        let added = sqlx::query(
-            "INSERT INTO group_members (group_id, member_id, member_type, created_at) VALUES (?, ?, ?, ?)
-             ON CONFLICT (group_id, member_id) DO NOTHING",
-        )
-        .bind(group.to_string())
-        .bind(&member.id)
-        .bind(member.member_type.as_str())
-        .bind(Utc::now())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            > 0;
+        let mut tx = self.write_tx().await?;
+        Self::group_in_tx(&mut tx, group).await?;
+        let added = insert_member(&mut tx, group, &member, Utc::now()).await?;
         if !added {
             return Ok(false);
         }
-        let detail = json!({ "member": member.id, "memberType": member.member_type.as_str() });
-        self.commit_change(
+        bump_group(&mut tx, group).await?;
+        self.commit_changes(
             tx,
-            ObjectType::Group,
-            &group.to_string(),
-            ChangeKind::MemberAdded,
-            Some(detail),
+            vec![member_change(group, &member, ChangeKind::MemberAdded)],
         )
         .await?;
         Ok(true)
     }
 
     async fn remove_member(&self, group: GroupId, member_id: &str) -> StoreResult<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let removed = sqlx::query("DELETE FROM group_members WHERE group_id = ? AND member_id = ?")
             .bind(group.to_string())
             .bind(member_id)
@@ -527,6 +805,7 @@ impl DirectoryStore for SqliteStore {
         if !removed {
             return Ok(false);
         }
+        bump_group(&mut tx, group).await?;
         self.commit_change(
             tx,
             ObjectType::Group,
@@ -548,15 +827,156 @@ impl DirectoryStore for SqliteStore {
                 let t: String = row.try_get("member_type")?;
                 Ok(Member {
                     id: row.try_get("member_id")?,
-                    member_type: if t == "group" {
-                        MemberType::Group
-                    } else {
-                        MemberType::User
-                    },
+                    member_type: member_type_from(&t),
                 })
             })
             .collect()
     }
+
+    async fn member_details(&self, group: GroupId) -> StoreResult<Vec<MemberDetail>> {
+        let rows = sqlx::query(
+            "SELECT gm.member_id, gm.member_type,
+                    coalesce(nullif(u.display_name, ''), u.user_name, g.display_name, '') AS display,
+                    coalesce(u.user_name, '') AS user_name
+             FROM group_members gm
+             LEFT JOIN users u ON gm.member_type = 'user' AND u.id = gm.member_id
+             LEFT JOIN groups g ON gm.member_type = 'group' AND g.id = gm.member_id
+             WHERE gm.group_id = ?
+             ORDER BY display COLLATE NOCASE, gm.member_id",
+        )
+        .bind(group.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let t: String = row.try_get("member_type")?;
+                Ok(MemberDetail {
+                    id: row.try_get("member_id")?,
+                    member_type: member_type_from(&t),
+                    display: row.try_get("display")?,
+                    user_name: row.try_get("user_name")?,
+                })
+            })
+            .collect()
+    }
+}
+
+const GROUP_COLUMNS: &str = "id, display_name, resource, version, created_at, updated_at";
+
+fn parse_group_id(id: &str) -> StoreResult<GroupId> {
+    GroupId::parse(id).ok_or_else(|| StoreError::Corrupt(format!("group id {id:?}")))
+}
+
+fn group_from_row(row: &SqliteRow) -> StoreResult<Group> {
+    let id: String = row.try_get("id")?;
+    Ok(Group {
+        id: parse_group_id(&id)?,
+        display_name: row.try_get("display_name")?,
+        resource: parse_json(row.try_get("resource")?)?,
+        version: row.try_get("version")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+fn member_type_from(text: &str) -> MemberType {
+    if text == "group" {
+        MemberType::Group
+    } else {
+        MemberType::User
+    }
+}
+
+fn group_conflict(e: sqlx::Error, c: &GroupColumns) -> StoreError {
+    if !is_unique_violation(&e) {
+        return e.into();
+    }
+    if e.to_string().contains("external_id") {
+        StoreError::Conflict {
+            what: "a group with externalId",
+            value: c.external_id.clone().unwrap_or_default(),
+        }
+    } else {
+        StoreError::Conflict {
+            what: "a group named",
+            value: c.display_name.clone(),
+        }
+    }
+}
+
+/// Members in their first order, each id once.
+fn dedup_members(members: Vec<Member>) -> Vec<Member> {
+    let mut seen = HashSet::new();
+    members
+        .into_iter()
+        .filter(|m| seen.insert(m.id.clone()))
+        .collect()
+}
+
+fn member_change(
+    group: GroupId,
+    member: &Member,
+    kind: ChangeKind,
+) -> (ObjectType, String, ChangeKind, Option<Value>) {
+    (
+        ObjectType::Group,
+        group.to_string(),
+        kind,
+        Some(json!({ "member": member.id, "memberType": member.member_type.as_str() })),
+    )
+}
+
+/// Inserts a direct membership after checking the member exists; `false` when it already
+/// was one.
+async fn insert_member(
+    tx: &mut Tx<'_>,
+    group: GroupId,
+    member: &Member,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    if member.member_type == MemberType::Group && member.id == group.to_string() {
+        return Err(StoreError::Invalid(
+            "a group cannot be a member of itself".into(),
+        ));
+    }
+    let member_table = match member.member_type {
+        MemberType::User => "users",
+        MemberType::Group => "groups",
+    };
+    let member_exists: Option<i64> =
+        sqlx::query_scalar(&format!("SELECT 1 FROM {member_table} WHERE id = ?"))
+            .bind(&member.id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    if member_exists.is_none() {
+        return Err(StoreError::NotFound {
+            what: member.member_type.as_str(),
+            id: member.id.clone(),
+        });
+    }
+    let added = sqlx::query(
+        "INSERT INTO group_members (group_id, member_id, member_type, created_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (group_id, member_id) DO NOTHING",
+    )
+    .bind(group.to_string())
+    .bind(&member.id)
+    .bind(member.member_type.as_str())
+    .bind(now)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected()
+        > 0;
+    Ok(added)
+}
+
+/// A membership change is a change of the group: new version (ETag), new lastModified.
+async fn bump_group(tx: &mut Tx<'_>, group: GroupId) -> StoreResult<()> {
+    sqlx::query("UPDATE groups SET version = version + 1, updated_at = ? WHERE id = ?")
+        .bind(Utc::now())
+        .bind(group.to_string())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 #[async_trait]
@@ -856,15 +1276,15 @@ mod tests {
         let store = SqliteStore::in_memory().await.unwrap();
         let user = store.create_user(ada()).await.unwrap();
         let eng = store
-            .create_group(json!({"displayName": "Engineering"}))
+            .create_group(json!({"displayName": "Engineering"}), vec![])
             .await
             .unwrap();
         let all = store
-            .create_group(json!({"displayName": "Everyone"}))
+            .create_group(json!({"displayName": "Everyone"}), vec![])
             .await
             .unwrap();
         let err = store
-            .create_group(json!({"displayName": "engineering"}))
+            .create_group(json!({"displayName": "engineering"}), vec![])
             .await
             .unwrap_err();
         assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
@@ -939,5 +1359,151 @@ mod tests {
                 ChangeKind::MemberRemoved
             ]
         );
+    }
+
+    #[tokio::test]
+    async fn replacing_a_group_records_the_member_difference() {
+        let store = SqliteStore::in_memory().await.unwrap();
+        let ada = store.create_user(ada()).await.unwrap();
+        let grace = store
+            .create_user(json!({"userName": "grace@example.com", "displayName": "Grace Hopper"}))
+            .await
+            .unwrap();
+        let inner = store
+            .create_group(json!({"displayName": "Inner"}), vec![])
+            .await
+            .unwrap();
+        let ids = [ada.id.to_string(), inner.id.to_string()];
+        let members = store.resolve_members(&ids).await.unwrap();
+        assert_eq!(members[1].member_type, MemberType::Group);
+        let err = store
+            .resolve_members(&["nobody".to_string()])
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
+        let outer = store
+            .create_group(
+                json!({"displayName": "Outer", "members": [{"value": "ignored"}]}),
+                members,
+            )
+            .await
+            .unwrap();
+        assert!(
+            outer.resource.get("members").is_none(),
+            "members are rows, not JSON"
+        );
+        let seq = *store.subscribe_changes().borrow();
+        let replaced = store
+            .replace_group(
+                outer.id,
+                json!({"displayName": "Outer", "description": "All of us"}),
+                Some(vec![
+                    Member {
+                        id: grace.id.to_string(),
+                        member_type: MemberType::User,
+                    },
+                    Member {
+                        id: inner.id.to_string(),
+                        member_type: MemberType::Group,
+                    },
+                ]),
+                Some(outer.version),
+            )
+            .await
+            .unwrap();
+        assert_eq!(replaced.version, outer.version + 1);
+        let mut kinds = kinds_after(&store, seq).await;
+        kinds.sort_by_key(|k| k.as_str());
+        assert_eq!(
+            kinds,
+            [
+                ChangeKind::MemberAdded,
+                ChangeKind::MemberRemoved,
+                ChangeKind::Updated
+            ]
+        );
+        let details = store.member_details(outer.id).await.unwrap();
+        assert_eq!(
+            details
+                .iter()
+                .map(|d| d.display.as_str())
+                .collect::<Vec<_>>(),
+            ["Grace Hopper", "Inner"]
+        );
+        let page = store
+            .list_groups(&GroupQuery {
+                search: Some("out".into()),
+                limit: 10,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(page.total, 1);
+        assert_eq!(
+            (
+                page.items[0].member_count,
+                page.items[0].description.as_str()
+            ),
+            (2, "All of us")
+        );
+        let of = store
+            .groups_of(&[grace.id.to_string(), ada.id.to_string()])
+            .await
+            .unwrap();
+        assert_eq!(of.len(), 1, "only Grace is still a member");
+        // Deleting the inner group removes it from the outer one, as a change of the outer.
+        store.delete_group(inner.id).await.unwrap();
+        assert_eq!(store.members(outer.id).await.unwrap().len(), 1);
+        let last_two: Vec<_> = store.changes_after(seq + 3, 10).await.unwrap();
+        assert_eq!(
+            last_two
+                .iter()
+                .map(|c| (c.object_id.clone(), c.kind))
+                .collect::<Vec<_>>(),
+            [
+                (outer.id.to_string(), ChangeKind::MemberRemoved),
+                (inner.id.to_string(), ChangeKind::HardDeleted)
+            ]
+        );
+        let err = store
+            .replace_group(outer.id, json!({"displayName": "Outer"}), None, Some(1))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::VersionMismatch { .. }), "{err:?}");
+    }
+
+    #[tokio::test]
+    async fn lookups_use_scim_case_rules_and_skip_the_recycle_bin() {
+        let store = SqliteStore::in_memory().await.unwrap();
+        let user = store.create_user(ada()).await.unwrap();
+        for lookup in [
+            Lookup::UserName("ADA@example.com".into()),
+            Lookup::Email("Ada@Example.com".into()),
+            Lookup::ExternalId("E1".into()),
+            Lookup::DisplayName("ada lovelace".into()),
+            Lookup::Id(user.id.to_string()),
+        ] {
+            assert_eq!(
+                store.find_users(&lookup).await.unwrap().len(),
+                1,
+                "{lookup:?}"
+            );
+        }
+        assert!(
+            store
+                .find_users(&Lookup::ExternalId("e1".into()))
+                .await
+                .unwrap()
+                .is_empty(),
+            "externalId is case-exact"
+        );
+        store.soft_delete_user(user.id).await.unwrap();
+        assert!(store
+            .find_users(&Lookup::UserName("ada@example.com".into()))
+            .await
+            .unwrap()
+            .is_empty());
+        assert_eq!(store.users_page(None, false, 0, 10).await.unwrap().total, 0);
+        assert!(store.scan_users(None, 10).await.unwrap().is_empty());
     }
 }
