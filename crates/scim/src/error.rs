@@ -1,10 +1,12 @@
 //! Error types of the crate: why a filter, attribute path or PATCH path could not be parsed
 //! ([`ParseError`], with the byte position and what was expected) and why a PATCH request could
-//! not be applied ([`PatchError`], which knows its RFC 7644 §3.12 `scimType`).
+//! not be applied ([`PatchError`], which knows its RFC 7644 §3.12 `scimType`), why a resource
+//! does not fit its schema ([`ValidationError`], with the attribute's path) and why an extension
+//! schema could not be registered ([`SchemaError`]).
 //!
-//! Every kind has a stable, greppable code (`SCIM-F…` for parsing, `SCIM-P…` for PATCH) so the
-//! server's error `detail`, the portal and the logs refer to a failure in the same words even if
-//! the message text is improved later.
+//! Every kind has a stable, greppable code (`SCIM-F…` for parsing, `SCIM-P…` for PATCH,
+//! `SCIM-V…` for validation, `SCIM-S…` for schemas) so the server's error `detail`, the portal
+//! and the logs refer to a failure in the same words even if the message text is improved later.
 
 use crate::types::ScimType;
 
@@ -150,6 +152,112 @@ impl PatchErrorKind {
             PatchErrorKind::InvalidValue(_) => ScimType::InvalidValue,
             PatchErrorKind::Mutability { .. } => ScimType::Mutability,
             PatchErrorKind::InvalidSyntax(_) => ScimType::InvalidSyntax,
+        }
+    }
+}
+
+/// Why a resource was refused by [`SchemaRegistry::validate`](crate::SchemaRegistry::validate):
+/// the attribute (`path`, such as `emails[1].primary` or
+/// `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value`; empty for the
+/// whole body) and what was wrong with it. Always answered with HTTP status 400.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}{kind}", if path.is_empty() { String::new() } else { format!("{path}: ") })]
+pub struct ValidationError {
+    pub path: String,
+    pub kind: ValidationErrorKind,
+}
+
+impl ValidationError {
+    pub(crate) fn new(path: impl Into<String>, kind: ValidationErrorKind) -> Self {
+        ValidationError {
+            path: path.into(),
+            kind,
+        }
+    }
+
+    /// The stable code of the error kind, e.g. `SCIM-V004`.
+    pub fn code(&self) -> &'static str {
+        self.kind.code()
+    }
+
+    /// The RFC 7644 §3.12 `scimType` to answer with (always with HTTP status 400).
+    pub fn scim_type(&self) -> ScimType {
+        self.kind.scim_type()
+    }
+}
+
+/// What was wrong with a resource.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ValidationErrorKind {
+    #[error("the resource must be a JSON object, not {found}")]
+    NotAnObject { found: &'static str },
+    /// `of` is the schema URN for a top-level or extension attribute, the attribute's name for
+    /// a sub-attribute.
+    #[error("not an attribute of {of}")]
+    UnknownAttribute { of: String },
+    #[error("{urn} is not a schema of {resource_type} resources")]
+    UnknownSchema { urn: String, resource_type: String },
+    #[error("expected {expected}, found {found}")]
+    WrongType { expected: String, found: String },
+    #[error("the attribute is required and must have a non-empty value")]
+    MissingRequired,
+    #[error("the attribute is given more than once (names are case-insensitive)")]
+    Duplicate,
+    #[error("primary is true on more than one value")]
+    MultiplePrimary,
+}
+
+impl ValidationErrorKind {
+    /// The stable code of this kind.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ValidationErrorKind::NotAnObject { .. } => "SCIM-V001",
+            ValidationErrorKind::UnknownAttribute { .. } => "SCIM-V002",
+            ValidationErrorKind::UnknownSchema { .. } => "SCIM-V003",
+            ValidationErrorKind::WrongType { .. } => "SCIM-V004",
+            ValidationErrorKind::MissingRequired => "SCIM-V005",
+            ValidationErrorKind::Duplicate => "SCIM-V006",
+            ValidationErrorKind::MultiplePrimary => "SCIM-V007",
+        }
+    }
+
+    /// The RFC 7644 §3.12 `scimType` of this kind: `invalidSyntax` when the body does not
+    /// have the structure of the schema (not an object, unknown attribute or schema, an
+    /// attribute twice), `invalidValue` when a value is missing or of the wrong type.
+    pub fn scim_type(&self) -> ScimType {
+        match self {
+            ValidationErrorKind::NotAnObject { .. }
+            | ValidationErrorKind::UnknownAttribute { .. }
+            | ValidationErrorKind::UnknownSchema { .. }
+            | ValidationErrorKind::Duplicate => ScimType::InvalidSyntax,
+            ValidationErrorKind::WrongType { .. }
+            | ValidationErrorKind::MissingRequired
+            | ValidationErrorKind::MultiplePrimary => ScimType::InvalidValue,
+        }
+    }
+}
+
+/// Why an extension schema could not be added to a
+/// [`SchemaRegistry`](crate::SchemaRegistry): a programming or configuration error (an
+/// admin-defined attribute with an impossible name, say), not a client's.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SchemaError {
+    #[error("{id:?} cannot be an extension schema: expected a URN outside urn:ietf:params:scim:schemas:core:")]
+    NotAnExtension { id: String },
+    #[error("attribute {path:?} of {schema}: {reason}")]
+    InvalidAttribute {
+        schema: String,
+        path: String,
+        reason: &'static str,
+    },
+}
+
+impl SchemaError {
+    /// The stable code of the error, e.g. `SCIM-S002`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SchemaError::NotAnExtension { .. } => "SCIM-S001",
+            SchemaError::InvalidAttribute { .. } => "SCIM-S002",
         }
     }
 }

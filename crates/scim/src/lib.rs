@@ -32,11 +32,18 @@
 //! - [`path`]: attribute paths and PATCH paths.
 //! - [`schema`]: [`AttributeCharacteristics`], the one question the crate asks about a schema,
 //!   and [`CoreSchema`] for the standard User, Group and enterprise User attributes.
+//! - [`registry`]: the schema documents ([`Schema`], [`SchemaAttribute`]) of the core User and
+//!   Group schemas and the enterprise User extension, bundled as JSON, and [`SchemaRegistry`]
+//!   with run-time extensions: `/Schemas` and `/ResourceTypes` ([`ResourceType`]) documents,
+//!   and the characteristics from the documents.
+//! - [`validate`]: [`SchemaRegistry::validate`] of a resource before it is stored (types,
+//!   unknown and required attributes, canonical names, readOnly attributes dropped).
 //! - [`patch`]: [`PatchOp`], legacy normalisation and [`patch::apply`].
 //! - [`types`]: wire types (ListResponse, errors and `scimType`, SearchRequest, Bulk,
 //!   ServiceProviderConfig) and [`urn`] constants.
 //! - [`projection`]: `attributes` / `excludedAttributes` on a resource.
-//! - [`error`]: [`ParseError`] (`SCIM-F…`) and [`PatchError`] (`SCIM-P…`).
+//! - [`error`]: [`ParseError`] (`SCIM-F…`), [`PatchError`] (`SCIM-P…`),
+//!   [`ValidationError`] (`SCIM-V…`) and [`SchemaError`] (`SCIM-S…`).
 //!
 //! ## Where Steward deliberately differs from (or reads into) the RFC
 //! - `and`/`or` are n-ary nodes; see [`filter`].
@@ -60,10 +67,15 @@ pub mod parser;
 pub mod patch;
 pub mod path;
 pub mod projection;
+pub mod registry;
 pub mod schema;
 pub mod types;
+pub mod validate;
 
-pub use error::{ParseError, ParseErrorKind, PatchError, PatchErrorKind};
+pub use error::{
+    ParseError, ParseErrorKind, PatchError, PatchErrorKind, SchemaError, ValidationError,
+    ValidationErrorKind,
+};
 pub use filter::{
     CompValue, CompareOp, Condition, Filter, SubAttrCondition, MAX_DEPTH, MAX_LENGTH,
 };
@@ -71,8 +83,12 @@ pub use parser::parse_attr_list;
 pub use patch::{apply, PatchOp, PatchOpKind, PatchOperation};
 pub use path::{AttrPath, PatchPath};
 pub use projection::project;
+pub use registry::{
+    ResourceKind, ResourceType, Schema, SchemaAttribute, SchemaExtension, SchemaRegistry,
+};
 pub use schema::{
     AttributeCharacteristics, AttributeType, Characteristics, CoreSchema, Mutability, Returned,
+    Uniqueness,
 };
 pub use types::{
     urn, BulkMethod, BulkOperation, BulkOperationResponse, BulkRequest, BulkResponse, ListResponse,

@@ -23,11 +23,12 @@ pub enum AttributeType {
     Complex,
 }
 
-/// RFC 7643 §7 `mutability`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// RFC 7643 §7 `mutability` (`readWrite` when a schema does not say).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Mutability {
     ReadOnly,
+    #[default]
     ReadWrite,
     Immutable,
     WriteOnly,
@@ -44,14 +45,25 @@ impl Mutability {
     }
 }
 
-/// RFC 7643 §7 `returned`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// RFC 7643 §7 `returned` (`default` when a schema does not say).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Returned {
     Always,
     Never,
+    #[default]
     Default,
     Request,
+}
+
+/// RFC 7643 §7 `uniqueness` (`none` when a schema does not say).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Uniqueness {
+    #[default]
+    None,
+    Server,
+    Global,
 }
 
 /// What is known about one attribute or sub-attribute.

@@ -13,13 +13,17 @@ use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
 
-use crate::error::{ParseError, PatchError};
+use crate::error::{ParseError, PatchError, ValidationError};
 
 /// Schema and message URNs (RFC 7643 §8.7, RFC 7644 §3).
 pub mod urn {
     pub const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
     pub const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
     pub const ENTERPRISE_USER: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+    /// Steward's extension for admin-defined User attributes.
+    pub const STEWARD_USER: &str = "urn:ietf:params:scim:schemas:extension:steward:2.0:User";
+    /// Steward's extension for admin-defined Group attributes.
+    pub const STEWARD_GROUP: &str = "urn:ietf:params:scim:schemas:extension:steward:2.0:Group";
     pub const SERVICE_PROVIDER_CONFIG: &str =
         "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig";
     pub const RESOURCE_TYPE: &str = "urn:ietf:params:scim:schemas:core:2.0:ResourceType";
@@ -164,6 +168,18 @@ impl ScimError {
 
 impl From<&PatchError> for ScimError {
     fn from(error: &PatchError) -> Self {
+        ScimError::new(
+            400,
+            Some(error.scim_type()),
+            format!("{}: {error}", error.code()),
+        )
+    }
+}
+
+impl From<&ValidationError> for ScimError {
+    /// 400 with the error's `scimType`; the detail carries the stable code and the path, as in
+    /// `SCIM-V004: emails[1].primary: expected a boolean, found a number`.
+    fn from(error: &ValidationError) -> Self {
         ScimError::new(
             400,
             Some(error.scim_type()),
