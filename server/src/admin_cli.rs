@@ -81,7 +81,7 @@ pub async fn reset_password(
     Ok(())
 }
 
-async fn audit(
+pub(crate) async fn audit(
     store: &dyn steward_store::Store,
     action: &str,
     target: &str,

@@ -8,6 +8,8 @@ mod admin_cli;
 mod config;
 mod expr_cli;
 mod router;
+mod scim;
+mod scim_token_cli;
 mod secret_key;
 mod serve;
 
@@ -52,6 +54,28 @@ enum Command {
     Scope {
         #[command(subcommand)]
         command: ScopeCommand,
+    },
+    /// Manage bearer tokens for the inbound SCIM endpoint (/scim/v2).
+    ScimToken {
+        #[command(subcommand)]
+        command: ScimTokenCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ScimTokenCommand {
+    /// Create a token and print it once (only its hash is kept).
+    Create {
+        /// What the token is for, e.g. "Workday"; unique among live tokens.
+        #[arg(long)]
+        name: String,
+    },
+    /// List tokens: name, prefix, created, last used, revoked.
+    List,
+    /// Revoke a token by name; clients using it are refused from the next request.
+    Revoke {
+        #[arg(long)]
+        name: String,
     },
 }
 
@@ -202,6 +226,22 @@ fn main() -> ExitCode {
                     password_stdin,
                 } => runtime.block_on(admin_cli::reset_password(&config, &email, password_stdin)),
             }
+        }
+        Command::ScimToken { command } => {
+            for w in &warnings {
+                eprintln!("warning: {w}");
+            }
+            runtime.block_on(async {
+                match command {
+                    ScimTokenCommand::Create { name } => {
+                        scim_token_cli::create(&config, &name).await
+                    }
+                    ScimTokenCommand::List => scim_token_cli::list(&config).await,
+                    ScimTokenCommand::Revoke { name } => {
+                        scim_token_cli::revoke(&config, &name).await
+                    }
+                }
+            })
         }
         Command::Expr { .. } | Command::Scope { .. } => Ok(()),
         Command::Config {

@@ -1,6 +1,7 @@
 //! The HTTP surface: health probes, the favicon, the Leptos pages and server functions,
 //! static files, and the middleware stack around them.
 
+use crate::scim;
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
@@ -16,7 +17,19 @@ const FAVICON: &str = include_str!("favicon.svg");
 
 pub fn build(state: PortalState) -> Router {
     let routes = generate_route_list(App);
-    Router::new()
+    // SCIM clients authenticate with bearer tokens, not sessions, and send no Origin: the
+    // portal's guards do not apply to them.
+    let scim = Router::new()
+        .nest(
+            "/scim/v2",
+            scim::router(scim::ScimState::new(
+                state.store.clone(),
+                &state.info.public_url,
+            )),
+        )
+        .layer(CatchPanicLayer::custom(middleware::panic_response))
+        .layer(axum::middleware::from_fn(middleware::operation_context));
+    let portal = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/favicon.ico", get(favicon))
@@ -37,6 +50,9 @@ pub fn build(state: PortalState) -> Router {
         ))
         .layer(CatchPanicLayer::custom(middleware::panic_response))
         .layer(axum::middleware::from_fn(middleware::operation_context))
+        .with_state(state);
+    portal
+        .merge(scim)
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -50,7 +66,6 @@ pub fn build(state: PortalState) -> Router {
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static("frame-ancestors 'none'"),
         ))
-        .with_state(state)
 }
 
 /// The process is up.

@@ -64,6 +64,14 @@ pub fn hash_token(token: &str) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// A new SCIM bearer token: (token, its hash to store, a prefix to show in lists).
+pub fn new_scim_token() -> (String, String, String) {
+    let token = format!("stw_{}", random_token());
+    let hash = hash_token(&token);
+    let prefix = token.chars().take(10).collect();
+    (token, hash, prefix)
+}
+
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

@@ -423,6 +423,11 @@ impl Validator<'_> {
         let mut out = Map::new();
         let mut seen = Seen::default();
         for (key, value) in map {
+            // Some clients (python scim2-models among them) serialise an extension with its
+            // own `schemas` list inside; it says nothing the key does not, so it is dropped.
+            if key.eq_ignore_ascii_case("schemas") {
+                continue;
+            }
             let Some(attribute) = schema.attribute(key) else {
                 return Err(ValidationError::new(
                     format!("{}:{key}", schema.id),
