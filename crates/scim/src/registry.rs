@@ -822,7 +822,8 @@ mod tests {
                 false,
                 false,
                 ReadOnly,
-                Returned::Default,
+                // Derived by the server; sent only when asked for.
+                Returned::Request,
             ),
             (
                 "urn:ietf:params:scim:schemas:core:2.0:User:userName",

@@ -1218,4 +1218,22 @@ mod tests {
             assert_eq!(is_base64(text), ok, "{text:?}");
         }
     }
+
+    #[test]
+    fn a_schemas_list_inside_an_extension_is_dropped() {
+        let r = SchemaRegistry::standard();
+        let out = r
+            .validate(
+                ResourceKind::User,
+                &json!({"userName": "ada",
+                        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {
+                            "schemas": ["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
+                            "department": "R&D"}}),
+            )
+            .unwrap();
+        assert_eq!(
+            out["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
+            json!({"department": "R&D"})
+        );
+    }
 }
