@@ -68,6 +68,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("users/new") view=NewUserPage/>
                     <Route path=path!("users/:id") view=UserDetailPage/>
                     <Route path=path!("groups") view=GroupsPage/>
+                    <Route path=path!("groups/new") view=NewGroupPage/>
+                    <Route path=path!("groups/:id") view=GroupDetailPage/>
                     <Route path=path!("applications") view=ApplicationsPage/>
                     <Route path=path!("provisioning-logs") view=ProvisioningLogsPage/>
                     <Route path=path!("audit-logs") view=AuditLogsPage/>

@@ -2,9 +2,13 @@
 
 mod audit_logs;
 mod expression_builder;
+mod group_detail;
+mod group_new;
+mod groups;
 mod not_found;
 mod overview;
 mod placeholders;
+mod scim_tokens;
 mod settings;
 mod setup;
 mod sign_in;
@@ -14,9 +18,12 @@ mod users;
 
 pub use audit_logs::AuditLogsPage;
 pub use expression_builder::ExpressionBuilderPage;
+pub use group_detail::GroupDetailPage;
+pub use group_new::NewGroupPage;
+pub use groups::GroupsPage;
 pub use not_found::NotFoundPage;
 pub use overview::OverviewPage;
-pub use placeholders::{ApplicationsPage, GroupsPage, ProvisioningLogsPage};
+pub use placeholders::{ApplicationsPage, ProvisioningLogsPage};
 pub use settings::SettingsPage;
 pub use setup::SetupPage;
 pub use sign_in::SignInPage;

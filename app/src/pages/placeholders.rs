@@ -5,17 +5,6 @@ use crate::components::{EmptyState, Icon, PageHeader};
 use leptos::prelude::*;
 
 #[component]
-pub fn GroupsPage() -> impl IntoView {
-    view! {
-        <PageHeader title="Groups" subtitle="Groups decide who is assigned to which application, and can be provisioned themselves."/>
-        <EmptyState icon=Icon::Group title="No groups yet">
-            <p>"Groups decide who each application provisions: assign a group to an application and everyone in it gets an account."</p>
-            <p>"Coming next: create groups here, add their members, or import memberships from CSV."</p>
-        </EmptyState>
-    }
-}
-
-#[component]
 pub fn ApplicationsPage() -> impl IntoView {
     view! {
         <PageHeader title="Enterprise applications" subtitle="The SaaS applications Steward keeps accounts in."/>

@@ -2,6 +2,7 @@
 
 use crate::api::load_settings;
 use crate::components::{format_time, ErrorPanel, PageHeader};
+use crate::pages::scim_tokens::ScimTokensSection;
 use leptos::prelude::*;
 
 #[component]
@@ -46,6 +47,7 @@ pub fn SettingsPage() -> impl IntoView {
                             </div>
                             <p class="hint">"Add administrators on the server with " <code>"steward admin create --email EMAIL"</code> "."</p>
                         </section>
+                        <ScimTokensSection/>
                         <section class="card">
                             <h2>"Tools"</h2>
                             <p><a href="/settings/expression-builder"><strong>"Expression builder"</strong></a></p>

@@ -3,6 +3,12 @@
 //! errors. The session guard already refuses every endpoint but sign-in and setup to callers
 //! without a session; the role checks here are the second line.
 
+mod groups;
+mod scim_tokens;
+
+pub use groups::*;
+pub use scim_tokens::*;
+
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
@@ -502,7 +508,7 @@ fn directory_error(e: steward_store::StoreError) -> AppError {
             srv::set_status(409);
             AppError::new(
                 ErrorCode::Conflict,
-                "Someone else changed this user a moment ago. Reload the page and try again.",
+                "Someone else changed this a moment ago. Reload the page to see their change, then try again.",
             )
         }
         E::Conflict { what, value } => {
