@@ -15,7 +15,7 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, Sqlite, Transaction};
 use std::collections::HashSet;
 
-type Tx<'a> = Transaction<'a, Sqlite>;
+pub(super) type Tx<'a> = Transaction<'a, Sqlite>;
 
 fn object_type_str(t: ObjectType) -> &'static str {
     match t {
@@ -24,7 +24,7 @@ fn object_type_str(t: ObjectType) -> &'static str {
     }
 }
 
-async fn append_change(
+pub(super) async fn append_change(
     tx: &mut Tx<'_>,
     object_type: ObjectType,
     object_id: &str,
@@ -44,7 +44,7 @@ async fn append_change(
     Ok(seq)
 }
 
-fn user_conflict(e: sqlx::Error, c: &UserColumns) -> StoreError {
+pub(super) fn user_conflict(e: sqlx::Error, c: &UserColumns) -> StoreError {
     if !is_unique_violation(&e) {
         return e.into();
     }
@@ -66,7 +66,7 @@ fn parse_json(text: &str) -> StoreResult<Value> {
         .map_err(|e| StoreError::Corrupt(format!("stored resource is not JSON: {e}")))
 }
 
-fn user_from_row(row: &SqliteRow) -> StoreResult<User> {
+pub(super) fn user_from_row(row: &SqliteRow) -> StoreResult<User> {
     let id: String = row.try_get("id")?;
     Ok(User {
         id: UserId::parse(&id).ok_or_else(|| StoreError::Corrupt(format!("user id {id:?}")))?,
@@ -91,7 +91,7 @@ fn like_pattern(text: &str) -> String {
 
 /// Binds the user columns in the order both the INSERT and the UPDATE list them
 /// (user_name through resource).
-fn bind_user_columns<'q>(
+pub(super) fn bind_user_columns<'q>(
     query: sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
     c: &'q UserColumns,
     resource: &Value,
@@ -108,10 +108,10 @@ fn bind_user_columns<'q>(
         .bind(resource.to_string())
 }
 
-const USER_COLUMNS: &str = "id, resource, version, active, created_at, updated_at, deleted_at";
+pub(super) const USER_COLUMNS: &str = "id, resource, version, active, created_at, updated_at, deleted_at";
 
 impl SqliteStore {
-    fn announce(&self, seq: i64) {
+    pub(super) fn announce(&self, seq: i64) {
         self.changes.send_if_modified(|latest| {
             let newer = seq > *latest;
             if newer {
@@ -124,7 +124,7 @@ impl SqliteStore {
     /// A write transaction. `BEGIN IMMEDIATE` takes the write lock up front, so a
     /// transaction that reads before it writes waits for other writers (busy timeout) instead
     /// of failing when its snapshot turns stale.
-    async fn write_tx(&self) -> StoreResult<Tx<'static>> {
+    pub(super) async fn write_tx(&self) -> StoreResult<Tx<'static>> {
         Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
     }
 
