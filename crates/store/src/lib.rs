@@ -7,6 +7,7 @@
 
 pub mod directory;
 pub mod error;
+pub mod import;
 pub mod model;
 pub mod sqlite;
 
@@ -16,6 +17,7 @@ use std::sync::Arc;
 
 pub use directory::*;
 pub use error::{StoreError, StoreResult};
+pub use import::{DirectoryImport, UserWrite};
 pub use model::*;
 
 /// Administrators and their roles.
@@ -199,6 +201,7 @@ pub trait Store:
     + SignInThrottle
     + AuditStore
     + DirectoryStore
+    + DirectoryImport
     + ScimTokenStore
     + ChangeFeed
     + Health
@@ -210,6 +213,7 @@ impl<T> Store for T where
         + SignInThrottle
         + AuditStore
         + DirectoryStore
+        + DirectoryImport
         + ScimTokenStore
         + ChangeFeed
         + Health

@@ -19,6 +19,7 @@ use uuid::Uuid;
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
 
 mod directory;
+mod import;
 
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
