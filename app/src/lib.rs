@@ -66,6 +66,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=OverviewPage/>
                     <Route path=path!("users") view=UsersPage/>
                     <Route path=path!("users/new") view=NewUserPage/>
+                    <Route path=path!("users/import") view=ImportPage/>
+                    <Route path=path!("users/import/:id") view=ImportPreviewPage/>
                     <Route path=path!("users/:id") view=UserDetailPage/>
                     <Route path=path!("groups") view=GroupsPage/>
                     <Route path=path!("groups/new") view=NewGroupPage/>

@@ -5,10 +5,11 @@ use crate::scim;
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
 use axum::Router;
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use steward_app::server::{middleware, PortalState};
+use steward_app::server::{import, middleware, PortalState};
 use steward_app::{shell, App};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -30,6 +31,11 @@ pub fn build(state: PortalState) -> Router {
         .layer(CatchPanicLayer::custom(middleware::panic_response))
         .layer(axum::middleware::from_fn(middleware::operation_context));
     let portal = Router::new()
+        .route(
+            "/api/import",
+            post(import::upload).layer(DefaultBodyLimit::max(import::MAX_UPLOAD)),
+        )
+        .route("/api/export/users.csv", get(import::export_users))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/favicon.ico", get(favicon))

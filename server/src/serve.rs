@@ -82,6 +82,7 @@ pub async fn run(config: Config, warnings: Vec<String>) -> anyhow::Result<()> {
             data_dir: config.data_dir.display().to_string(),
             secure_cookies: config.public_url.starts_with("https://"),
         }),
+        imports: Default::default(),
     };
     let app = crate::router::build(state);
     let shutdown = shutdown_signal()?;

@@ -4,9 +4,11 @@
 //! without a session; the role checks here are the second line.
 
 mod groups;
+mod import;
 mod scim_tokens;
 
 pub use groups::*;
+pub use import::*;
 pub use scim_tokens::*;
 
 use crate::error::AppError;

@@ -45,6 +45,7 @@ pub fn GroupsPage() -> impl IntoView {
             <input type="search" name="q" class="toolbar-search" placeholder="Search by name or external id"
                 aria-label="Search groups" prop:value=move || state.with(|s| s.0.clone())/>
             <button type="submit" class="button">"Search"</button>
+            <a class="button" href="/users/import?kind=memberships">"Import memberships"</a>
             <a class="button button-primary" href="/groups/new">"New group"</a>
         </Form>
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>

@@ -19,6 +19,15 @@ struct ListState {
 }
 
 impl ListState {
+    /// The CSV export of this view: same search, bin, order; every page.
+    fn export_href(&self) -> String {
+        let view = self.href(&self.sort, self.descending, 1);
+        match view.split_once('?') {
+            Some((_, query)) => format!("/api/export/users.csv?{query}"),
+            None => "/api/export/users.csv".into(),
+        }
+    }
+
     fn href(&self, sort: &str, descending: bool, page: u32) -> String {
         let mut parts = Vec::new();
         if self.recycle_bin {
@@ -89,6 +98,8 @@ pub fn UsersPage() -> impl IntoView {
             } else {
                 view! {
                     <a class="button button-quiet" href="/users?bin=1">"Recycle bin"</a>
+                    <a class="button" href=move || state.with(|s| s.export_href()) download="users.csv">"Export CSV"</a>
+                    <a class="button" href="/users/import">"Import CSV"</a>
                     <a class="button button-primary" href="/users/new">"New user"</a>
                 }.into_any()
             }}
@@ -207,5 +218,10 @@ mod tests {
             ..s
         };
         assert_eq!(plain.href("name", false, 1), "/users");
+        assert_eq!(plain.export_href(), "/api/export/users.csv");
+        assert_eq!(
+            ListState { sort: "email".into(), ..plain }.export_href(),
+            "/api/export/users.csv?sort=email"
+        );
     }
 }

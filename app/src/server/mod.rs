@@ -2,6 +2,7 @@
 //! authentication, the request middleware and helpers the server functions use.
 
 pub mod auth;
+pub mod import;
 pub mod middleware;
 
 use crate::error::{AppError, ErrorCode};
@@ -20,6 +21,8 @@ pub struct PortalState {
     pub store: Arc<dyn Store>,
     pub setup: SetupGate,
     pub info: Arc<TenantInfo>,
+    /// CSV imports planned and running.
+    pub imports: import::ImportJobs,
 }
 
 impl FromRef<PortalState> for LeptosOptions {
