@@ -54,6 +54,34 @@ pub fn admin_create(data: &Path, email: &str, password: &str) -> std::process::O
     child.wait_with_output().unwrap()
 }
 
+/// `steward scim-token ARGS...` on a data folder (the server may be running beside it).
+pub fn scim_token_cli(data: &Path, args: &[&str]) -> std::process::Output {
+    steward()
+        .arg("scim-token")
+        .args(args)
+        .env("STEWARD_DATA_DIR", data)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+/// Creates a SCIM bearer token with the real CLI and returns it (the one line it prints on
+/// stdout).
+pub fn scim_token_create(data: &Path, name: &str) -> String {
+    let out = scim_token_cli(data, &["create", "--name", name]);
+    assert!(
+        out.status.success(),
+        "scim-token create failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    assert!(
+        !token.is_empty() && !token.contains(char::is_whitespace),
+        "scim-token create printed {token:?}"
+    );
+    token
+}
+
 impl Server {
     /// A server whose data folder already holds an admin `ada@example.com`.
     pub fn with_admin() -> Server {
@@ -186,6 +214,11 @@ impl Server {
     pub async fn store(&self) -> std::sync::Arc<dyn steward_store::Store> {
         let url = format!("sqlite://{}", self.data_path().join("steward.db").display());
         steward_store::open(&url).await.unwrap()
+    }
+
+    /// A new SCIM bearer token for this server's data folder, made by the real CLI.
+    pub fn scim_token(&self, name: &str) -> String {
+        scim_token_create(self.data.path(), name)
     }
 
     pub fn data_path(&self) -> PathBuf {
