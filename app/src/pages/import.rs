@@ -139,7 +139,11 @@ fn PreviewView(
     status: Resource<Result<crate::api::ImportStatus, crate::error::AppError>>,
 ) -> impl IntoView {
     let writes = p.creates + p.updates;
-    let what = if p.kind == "memberships" { "memberships" } else { "users" };
+    let what = if p.kind == "memberships" {
+        "memberships"
+    } else {
+        "users"
+    };
     let id = p.id.clone();
     view! {
         <div class="page-header">
@@ -164,7 +168,7 @@ fn PreviewView(
                         match status.await {
                             Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
                             Ok(s) if s.running || s.finished => {
-                                let pct = if s.total == 0 { 100 } else { s.done * 100 / s.total };
+                                let pct = (s.done * 100).checked_div(s.total).unwrap_or(100);
                                 view! {
                                     <h2>{if s.finished { "Import finished" } else { "Importing…" }}</h2>
                                     <progress class="progress" max=s.total.max(1).to_string() value=s.done.to_string()

@@ -220,7 +220,11 @@ mod tests {
         assert_eq!(plain.href("name", false, 1), "/users");
         assert_eq!(plain.export_href(), "/api/export/users.csv");
         assert_eq!(
-            ListState { sort: "email".into(), ..plain }.export_href(),
+            ListState {
+                sort: "email".into(),
+                ..plain
+            }
+            .export_href(),
             "/api/export/users.csv?sort=email"
         );
     }

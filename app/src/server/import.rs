@@ -17,8 +17,8 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use steward_store::{
-    GroupId, Lookup, Member, MemberType, StoreError, User,
-    UserId, UserQuery, UserSort, UserState, UserWrite,
+    GroupId, Lookup, Member, MemberType, StoreError, User, UserId, UserQuery, UserSort, UserState,
+    UserWrite,
 };
 
 /// Largest CSV accepted (about 400,000 typical user rows).
@@ -149,9 +149,7 @@ impl Column {
                 .get(ENTERPRISE)
                 .and_then(|e| e.get("manager"))
                 .and_then(|m| m.get("value"))),
-            enterprise => s(r
-                .get(ENTERPRISE)
-                .and_then(|e| e.get(enterprise.header()))),
+            enterprise => s(r.get(ENTERPRISE).and_then(|e| e.get(enterprise.header()))),
         }
     }
 
@@ -162,7 +160,9 @@ impl Column {
             if !items.is_array() {
                 *items = json!([]);
             }
-            let Some(items) = items.as_array_mut() else { return };
+            let Some(items) = items.as_array_mut() else {
+                return;
+            };
             match items
                 .iter_mut()
                 .find(|e| e.get("type").and_then(Value::as_str) == Some(kind))
@@ -229,7 +229,9 @@ impl Column {
 }
 
 fn enterprise_of(r: &mut Map<String, Value>) -> &mut Value {
-    let schemas = r.entry("schemas").or_insert_with(|| json!([steward_store::USER_SCHEMA]));
+    let schemas = r
+        .entry("schemas")
+        .or_insert_with(|| json!([steward_store::USER_SCHEMA]));
     if let Some(list) = schemas.as_array_mut() {
         if !list.iter().any(|s| s == ENTERPRISE) {
             list.push(json!(ENTERPRISE));
@@ -310,7 +312,10 @@ pub struct ImportJob {
 
 impl ImportJob {
     pub fn progress(&self) -> Progress {
-        self.progress.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.progress
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     pub fn count(&self, action: &RowAction) -> usize {
@@ -335,15 +340,21 @@ impl ImportJobs {
         let job = Arc::new(job);
         let mut jobs = self.lock();
         let cutoff = Utc::now() - chrono::Duration::from_std(KEEP_FOR).unwrap_or_default();
-        jobs.retain(|_, j| j.created_at > cutoff || j.progress().finished_at.is_none() && j.progress().started_at.is_some());
+        jobs.retain(|_, j| {
+            j.created_at > cutoff
+                || j.progress().finished_at.is_none() && j.progress().started_at.is_some()
+        });
         jobs.insert(job.id.clone(), job.clone());
         job
     }
 }
 
+/// The records of a file: the line each starts on, and its fields or why it cannot be read.
+type Records = Vec<(u64, Result<Vec<String>, String>)>;
+
 /// Splits a CSV file into its header and records; a record that cannot be read becomes an
 /// error for its line.
-fn read_csv(text: &str) -> Result<(Vec<String>, Vec<(u64, Result<Vec<String>, String>)>), String> {
+fn read_csv(text: &str) -> Result<(Vec<String>, Records), String> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .trim(csv::Trim::All)
@@ -369,10 +380,7 @@ fn read_csv(text: &str) -> Result<(Vec<String>, Vec<(u64, Result<Vec<String>, St
                 if r.len() != width {
                     records.push((
                         line,
-                        Err(format!(
-                            "has {} fields; the header has {width}",
-                            r.len()
-                        )),
+                        Err(format!("has {} fields; the header has {width}", r.len())),
                     ));
                 } else {
                     records.push((line, Ok(r.iter().map(str::to_string).collect())));
@@ -401,7 +409,7 @@ fn reject(line: u64, label: impl Into<String>, note: impl Into<String>) -> Plann
 async fn plan_users(
     store: &dyn steward_store::Store,
     headers: &[String],
-    records: Vec<(u64, Result<Vec<String>, String>)>,
+    records: Records,
 ) -> Result<(Vec<PlannedRow>, Vec<String>), String> {
     let columns: Vec<Option<Column>> = headers.iter().map(|h| Column::parse(h)).collect();
     let ignored: Vec<String> = headers
@@ -473,12 +481,20 @@ async fn plan_users(
         let key = user_name.to_lowercase();
         if let Some(first) = first_line.insert(key.clone(), line) {
             first_line.insert(key, first);
-            rows.push(reject(line, &user_name, format!("{user_name} is also on line {first}; each user once per file")));
+            rows.push(reject(
+                line,
+                &user_name,
+                format!("{user_name} is also on line {first}; each user once per file"),
+            ));
             continue;
         }
         let current = existing.get(&key);
         if current.is_some_and(|u| u.deleted_at.is_some()) {
-            rows.push(reject(line, &user_name, "this user is in the recycle bin; restore them first, or delete them for good"));
+            rows.push(reject(
+                line,
+                &user_name,
+                "this user is in the recycle bin; restore them first, or delete them for good",
+            ));
             continue;
         }
         let mut resource = match current {
@@ -501,10 +517,14 @@ async fn plan_users(
                 let mkey = value.to_lowercase();
                 if mkey == key {
                     problem = Some("a user cannot be their own manager".to_string());
-                } else if existing.get(&mkey).is_some_and(|u| u.deleted_at.is_none()) || in_file.contains(&mkey) {
+                } else if existing.get(&mkey).is_some_and(|u| u.deleted_at.is_none())
+                    || in_file.contains(&mkey)
+                {
                     manager = Some(value.clone());
                 } else {
-                    problem = Some(format!("manager {value:?} is neither in the directory nor in this file"));
+                    problem = Some(format!(
+                        "manager {value:?} is neither in the directory nor in this file"
+                    ));
                 }
                 continue;
             }
@@ -581,11 +601,15 @@ async fn plan_users(
 async fn plan_memberships(
     store: &dyn steward_store::Store,
     headers: &[String],
-    records: Vec<(u64, Result<Vec<String>, String>)>,
+    records: Records,
 ) -> Result<(Vec<PlannedRow>, Vec<String>), String> {
     let find = |names: &[&str]| {
         headers.iter().position(|h| {
-            let k: String = h.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect();
+            let k: String = h
+                .chars()
+                .filter(|c| c.is_alphanumeric())
+                .flat_map(char::to_lowercase)
+                .collect();
             names.contains(&k.as_str())
         })
     };
@@ -625,7 +649,11 @@ async fn plan_memberships(
         let (group_name, user_name) = (record[group_at].clone(), record[user_at].clone());
         let label = format!("{group_name} ← {user_name}");
         if group_name.is_empty() || user_name.is_empty() {
-            rows.push(reject(line, label, "both the group and the userName are needed"));
+            rows.push(reject(
+                line,
+                label,
+                "both the group and the userName are needed",
+            ));
             continue;
         }
         let gkey = group_name.to_lowercase();
@@ -644,15 +672,32 @@ async fn plan_memberships(
             groups.insert(gkey.clone(), entry);
         }
         let Some(Some((gid, members))) = groups.get(&gkey) else {
-            rows.push(reject(line, label, format!("there is no group named {group_name:?}; create it first")));
+            rows.push(reject(
+                line,
+                label,
+                format!("there is no group named {group_name:?}; create it first"),
+            ));
             continue;
         };
-        let Some(user) = users.get(&user_name.to_lowercase()).filter(|u| u.deleted_at.is_none()) else {
-            rows.push(reject(line, label, format!("there is no user {user_name:?}")));
+        let Some(user) = users
+            .get(&user_name.to_lowercase())
+            .filter(|u| u.deleted_at.is_none())
+        else {
+            rows.push(reject(
+                line,
+                label,
+                format!("there is no user {user_name:?}"),
+            ));
             continue;
         };
         if members.contains(&user.id.to_string()) || !planned.insert((*gid, user.id)) {
-            rows.push(PlannedRow { line, label, action: RowAction::Unchanged, note: "already a member".into(), write: None });
+            rows.push(PlannedRow {
+                line,
+                label,
+                action: RowAction::Unchanged,
+                note: "already a member".into(),
+                write: None,
+            });
             continue;
         }
         rows.push(PlannedRow {
@@ -660,7 +705,10 @@ async fn plan_memberships(
             label,
             action: RowAction::Create,
             note: "adds the member".into(),
-            write: Some(PlannedWrite::Member { group: *gid, user: user.id }),
+            write: Some(PlannedWrite::Member {
+                group: *gid,
+                user: user.id,
+            }),
         });
     }
     Ok((rows, ignored))
@@ -675,7 +723,10 @@ pub async fn plan(
     created_by: String,
 ) -> Result<Arc<ImportJob>, String> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
-        format!("the file is not UTF-8 text (byte {}); save it as \"CSV UTF-8\"", e.valid_up_to())
+        format!(
+            "the file is not UTF-8 text (byte {}); save it as \"CSV UTF-8\"",
+            e.valid_up_to()
+        )
     })?;
     let (headers, records) = read_csv(text)?;
     let store = state.store.as_ref();
@@ -723,7 +774,9 @@ pub fn start(state: &PortalState, job: Arc<ImportJob>) -> bool {
 
 fn failure_reason(e: &StoreError) -> String {
     match e {
-        StoreError::VersionMismatch { .. } => "changed by someone else since the preview; upload the file again".into(),
+        StoreError::VersionMismatch { .. } => {
+            "changed by someone else since the preview; upload the file again".into()
+        }
         other => other.to_string(),
     }
 }
@@ -761,7 +814,13 @@ async fn apply(store: &dyn steward_store::Store, job: &ImportJob) -> Result<(), 
         }
         for (row, group, user) in &members {
             match store
-                .add_member(*group, Member { id: user.to_string(), member_type: MemberType::User })
+                .add_member(
+                    *group,
+                    Member {
+                        id: user.to_string(),
+                        member_type: MemberType::User,
+                    },
+                )
                 .await
             {
                 Ok(_) => ok += 1,
@@ -791,7 +850,10 @@ async fn apply(store: &dyn steward_store::Store, job: &ImportJob) -> Result<(), 
         let mut writes = Vec::new();
         let mut lines = Vec::new();
         for (line, user_name, manager) in chunk {
-            let (Some(user), Some(boss)) = (users.get(&user_name.to_lowercase()), users.get(&manager.to_lowercase())) else {
+            let (Some(user), Some(boss)) = (
+                users.get(&user_name.to_lowercase()),
+                users.get(&manager.to_lowercase()),
+            ) else {
                 continue;
             };
             if Column::Manager.get(&user.resource) == boss.id.to_string() {
@@ -799,7 +861,11 @@ async fn apply(store: &dyn steward_store::Store, job: &ImportJob) -> Result<(), 
             }
             let mut resource = user.resource.as_object().cloned().unwrap_or_default();
             enterprise_of(&mut resource)["manager"] = json!({ "value": boss.id.to_string() });
-            writes.push(UserWrite::Replace { id: user.id, resource: Value::Object(resource), version: user.version });
+            writes.push(UserWrite::Replace {
+                id: user.id,
+                resource: Value::Object(resource),
+                version: user.version,
+            });
             lines.push((*line, user_name.clone()));
         }
         if writes.is_empty() {
@@ -809,7 +875,11 @@ async fn apply(store: &dyn steward_store::Store, job: &ImportJob) -> Result<(), 
         let mut p = job.progress.lock().unwrap_or_else(|p| p.into_inner());
         for ((line, label), result) in lines.into_iter().zip(results) {
             if let Err(e) = result {
-                p.failures.push((line, label, format!("manager not set: {}", failure_reason(&e))));
+                p.failures.push((
+                    line,
+                    label,
+                    format!("manager not set: {}", failure_reason(&e)),
+                ));
             }
         }
     }
@@ -838,7 +908,10 @@ pub async fn upload(
             Ok(None) => break,
             Err(e) => {
                 let text = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    format!("The file is larger than {} MB; split it into smaller files.", MAX_UPLOAD / 1024 / 1024)
+                    format!(
+                        "The file is larger than {} MB; split it into smaller files.",
+                        MAX_UPLOAD / 1024 / 1024
+                    )
                 } else {
                     format!("The upload could not be read: {e}")
                 };
@@ -847,15 +920,23 @@ pub async fn upload(
         };
         match field.name() {
             Some("kind") => {
-                if field.text().await.is_ok_and(|t| t == "memberships") {
-                    kind = ImportKind::Memberships;
-                }
+                let memberships = field.text().await.is_ok_and(|t| t == "memberships");
+                kind = if memberships {
+                    ImportKind::Memberships
+                } else {
+                    ImportKind::Users
+                };
             }
             Some("file") => {
                 let name = field.file_name().unwrap_or("upload.csv").to_string();
                 match field.bytes().await {
                     Ok(b) => file = Some((name, b.to_vec())),
-                    Err(e) => return back(&format!("The file could not be read: {e}. Files up to {} MB are accepted.", MAX_UPLOAD / 1024 / 1024)),
+                    Err(e) => {
+                        return back(&format!(
+                            "The file could not be read: {e}. Files up to {} MB are accepted.",
+                            MAX_UPLOAD / 1024 / 1024
+                        ))
+                    }
                 }
             }
             _ => {}
@@ -881,19 +962,29 @@ pub struct ExportQuery {
 
 /// `GET /api/export/users.csv`: the users list's current view (search, recycle bin, sort),
 /// every page of it, in the import format.
-pub async fn export_users(State(state): State<PortalState>, Query(q): Query<ExportQuery>) -> Response {
+pub async fn export_users(
+    State(state): State<PortalState>,
+    Query(q): Query<ExportQuery>,
+) -> Response {
     match export(&state, q).await {
         Ok(body) => (
             [
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-                (header::CONTENT_DISPOSITION, "attachment; filename=\"users.csv\""),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"users.csv\"",
+                ),
             ],
             body,
         )
             .into_response(),
         Err(e) => {
             tracing::error!(error = %e, "export failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, "The export failed; see the server log.").into_response()
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The export failed; see the server log.",
+            )
+                .into_response()
         }
     }
 }
@@ -901,7 +992,11 @@ pub async fn export_users(State(state): State<PortalState>, Query(q): Query<Expo
 async fn export(state: &PortalState, q: ExportQuery) -> Result<Vec<u8>, String> {
     let mut query = UserQuery {
         search: q.q.filter(|s| !s.trim().is_empty()),
-        state: if q.bin.as_deref() == Some("1") { UserState::Deleted } else { UserState::Current },
+        state: if q.bin.as_deref() == Some("1") {
+            UserState::Deleted
+        } else {
+            UserState::Current
+        },
         sort: match q.sort.as_deref() {
             Some("username") => UserSort::UserName,
             Some("email") => UserSort::Email,
@@ -913,10 +1008,15 @@ async fn export(state: &PortalState, q: ExportQuery) -> Result<Vec<u8>, String> 
         limit: 500,
     };
     let mut out = csv::Writer::from_writer(Vec::new());
-    out.write_record(Column::ALL.iter().map(|c| c.header())).map_err(|e| e.to_string())?;
+    out.write_record(Column::ALL.iter().map(|c| c.header()))
+        .map_err(|e| e.to_string())?;
     let mut manager_names: HashMap<String, String> = HashMap::new();
     loop {
-        let page = state.store.list_users(&query).await.map_err(|e| e.to_string())?;
+        let page = state
+            .store
+            .list_users(&query)
+            .await
+            .map_err(|e| e.to_string())?;
         if page.items.is_empty() {
             break;
         }
@@ -934,7 +1034,12 @@ async fn export(state: &PortalState, q: ExportQuery) -> Result<Vec<u8>, String> 
             .filter_map(|u| UserId::parse(&Column::Manager.get(&u.resource)))
             .filter(|m| !manager_names.contains_key(&m.to_string()))
             .collect();
-        for m in state.store.users_by_id(&wanted).await.map_err(|e| e.to_string())? {
+        for m in state
+            .store
+            .users_by_id(&wanted)
+            .await
+            .map_err(|e| e.to_string())?
+        {
             manager_names.insert(m.id.to_string(), Column::UserName.get(&m.resource));
         }
         for id in &ids {
@@ -942,7 +1047,10 @@ async fn export(state: &PortalState, q: ExportQuery) -> Result<Vec<u8>, String> 
             let record: Vec<String> = Column::ALL
                 .iter()
                 .map(|c| match c {
-                    Column::Manager => manager_names.get(&c.get(&u.resource)).cloned().unwrap_or_default(),
+                    Column::Manager => manager_names
+                        .get(&c.get(&u.resource))
+                        .cloned()
+                        .unwrap_or_default(),
                     Column::Active => u.active.to_string(),
                     other => other.get(&u.resource),
                 })
@@ -993,20 +1101,34 @@ mod tests {
             };
             assert_eq!(c.get(&r), want, "{c:?}");
         }
-        assert!(r["schemas"].as_array().unwrap().iter().any(|s| s == ENTERPRISE));
+        assert!(r["schemas"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s == ENTERPRISE));
     }
 
     #[test]
     fn bad_cells_say_what_is_wrong() {
         let mut r = Map::new();
-        assert!(Column::Active.set(&mut r, "maybe").unwrap_err().contains("true or false"));
-        assert!(Column::Email.set(&mut r, "nope").unwrap_err().contains("nope"));
-        assert!(Column::UserName.set(&mut r, "a b").unwrap_err().contains("spaces"));
+        assert!(Column::Active
+            .set(&mut r, "maybe")
+            .unwrap_err()
+            .contains("true or false"));
+        assert!(Column::Email
+            .set(&mut r, "nope")
+            .unwrap_err()
+            .contains("nope"));
+        assert!(Column::UserName
+            .set(&mut r, "a b")
+            .unwrap_err()
+            .contains("spaces"));
     }
 
     #[test]
     fn reads_csv_with_line_numbers_and_broken_records() {
-        let (headers, records) = read_csv("userName,email\na@x.com,a@x.com\n\nb@x.com\n\"c@x.com,c@x.com\n").unwrap();
+        let (headers, records) =
+            read_csv("userName,email\na@x.com,a@x.com\n\nb@x.com\n\"c@x.com,c@x.com\n").unwrap();
         assert_eq!(headers, ["userName", "email"]);
         assert_eq!(records[0].0, 2);
         assert!(records[0].1.is_ok());

@@ -375,6 +375,15 @@ impl Validator<'_> {
             (T::Binary, Value::String(s)) if is_base64(s) => Ok(Some(value.clone())),
             (T::DateTime | T::Binary, Value::String(s)) => wrong(quoted(s)),
             (T::Complex, Value::Object(map)) => self.complex(attribute, map, path),
+            // Entra sends the enterprise manager as its bare id; a single-valued complex
+            // attribute with a `value` reads a string as that value.
+            (T::Complex, Value::String(s))
+                if !attribute.multi_valued && attribute.sub_attribute("value").is_some() =>
+            {
+                let mut map = Map::new();
+                map.insert("value".into(), Value::String(s.clone()));
+                self.complex(attribute, &map, path)
+            }
             (_, other) => wrong(json_type(other).into()),
         }
     }
@@ -1235,5 +1244,28 @@ mod tests {
             out["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
             json!({"department": "R&D"})
         );
+    }
+
+    #[test]
+    fn a_bare_string_is_the_value_of_a_single_valued_complex_attribute() {
+        let r = SchemaRegistry::standard();
+        let out = r
+            .validate(
+                ResourceKind::User,
+                &json!({"userName": "ada",
+                        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"manager": "42"}}),
+            )
+            .unwrap();
+        assert_eq!(
+            out["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]["manager"],
+            json!({"value": "42"})
+        );
+        // Not for multi-valued ones: an email must be an object in an array.
+        assert!(r
+            .validate(
+                ResourceKind::User,
+                &json!({"userName": "ada", "emails": ["a@b.c"]})
+            )
+            .is_err());
     }
 }

@@ -14,6 +14,33 @@ use steward_scim::{
 
 pub const MAX_OPERATIONS: usize = 1000;
 
+/// The `x` of every `bulkId:x` an operation refers to, in its path or its data.
+fn operation_references(op: &BulkOperation) -> Vec<String> {
+    let mut refs: Vec<String> = op
+        .path
+        .split('/')
+        .filter_map(|segment| segment.strip_prefix("bulkId:"))
+        .map(str::to_string)
+        .collect();
+    if let Some(data) = &op.data {
+        references(data, &mut refs);
+    }
+    refs
+}
+
+/// The path with every `bulkId:x` segment replaced by the id it stands for.
+fn substitute_path(path: &str, ids: &HashMap<String, String>) -> String {
+    path.split('/')
+        .map(|segment| {
+            segment
+                .strip_prefix("bulkId:")
+                .and_then(|b| ids.get(b))
+                .map_or(segment, String::as_str)
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 /// Every `bulkId:x` string in a value, with the `x`.
 fn references(value: &Value, out: &mut Vec<String>) {
     match value {
@@ -83,11 +110,7 @@ impl ScimState {
             let mut still_pending = Vec::new();
             for &i in &pending {
                 let op = &request.operations[i];
-                let mut refs = Vec::new();
-                references(&Value::String(op.path.clone()), &mut refs);
-                if let Some(data) = &op.data {
-                    references(data, &mut refs);
-                }
+                let refs = operation_references(op);
                 if refs.iter().any(|r| !created.contains_key(r)) {
                     still_pending.push(i);
                     continue;
@@ -118,11 +141,7 @@ impl ScimState {
         if fail_on_errors.is_none_or(|n| errors < n) {
             for &i in &pending {
                 let op = &request.operations[i];
-                let mut refs = Vec::new();
-                references(&Value::String(op.path.clone()), &mut refs);
-                if let Some(data) = &op.data {
-                    references(data, &mut refs);
-                }
+                let refs = operation_references(op);
                 let missing: Vec<_> = refs
                     .into_iter()
                     .filter(|r| !created.contains_key(r))
@@ -169,9 +188,7 @@ impl ScimState {
         op: &BulkOperation,
         created: &HashMap<String, String>,
     ) -> ApiResult<(u16, Option<Rendered>)> {
-        let mut path = Value::String(op.path.clone());
-        substitute(&mut path, created);
-        let path = path.as_str().unwrap_or_default().to_string();
+        let path = substitute_path(&op.path, created);
         let (kind, id) = parse_path(&path).ok_or_else(|| {
             ApiError::bad_request(
                 ScimType::InvalidPath,
@@ -280,6 +297,24 @@ mod tests {
         assert_eq!(
             data["m"]["value"], "bulkId:b",
             "unknown ids stay as they are"
+        );
+    }
+
+    #[test]
+    fn bulk_ids_in_paths_are_references_too() {
+        let op: BulkOperation = serde_json::from_value(json!({
+            "method": "PATCH", "path": "/Users/bulkId:ada",
+            "data": {"Operations": [{"op": "add", "path": "manager", "value": {"value": "bulkId:boss"}}]}
+        }))
+        .unwrap();
+        let mut refs = operation_references(&op);
+        refs.sort();
+        assert_eq!(refs, ["ada", "boss"]);
+        let ids = HashMap::from([("ada".to_string(), "42".to_string())]);
+        assert_eq!(substitute_path(&op.path, &ids), "/Users/42");
+        assert_eq!(
+            substitute_path("/Users/bulkId:nobody", &ids),
+            "/Users/bulkId:nobody"
         );
     }
 

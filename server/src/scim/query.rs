@@ -232,7 +232,8 @@ fn get_ci<'a>(value: &'a Value, key: &str) -> Option<&'a Value> {
         .map(|(_, v)| v)
 }
 
-/// Orders in place; resources without the attribute go last whichever the direction.
+/// Orders in place; resources without the attribute go last when ascending and first when
+/// descending (RFC 7644 §3.4.2.3).
 fn sort_resources(
     items: &mut [Value],
     path: &AttrPath,
@@ -252,6 +253,8 @@ fn sort_resources(
                 o
             }
         }
+        (Some(_), None) if descending => Ordering::Greater,
+        (None, Some(_)) if descending => Ordering::Less,
         (Some(_), None) => Ordering::Less,
         (None, Some(_)) => Ordering::Greater,
         (None, None) => Ordering::Equal,
@@ -462,27 +465,31 @@ mod tests {
     }
 
     #[test]
-    fn sorts_with_missing_values_last() {
+    fn sorts_unassigned_values_last_ascending_and_first_descending() {
         let mut items = vec![
             json!({"id": "1", "name": {"familyName": "b"}}),
             json!({"id": "2"}),
             json!({"id": "3", "name": {"familyName": "A"}}),
-            json!({"id": "4", "emails": [{"value": "z@x"}, {"value": "a@x", "primary": true}]}),
         ];
         let path = AttrPath::parse("name.familyName").unwrap();
+        let ids = |items: &[Value]| {
+            items
+                .iter()
+                .map(|v| v["id"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        };
         sort_resources(&mut items, &path, false, &CoreSchema);
-        let ids: Vec<_> = items.iter().map(|v| v["id"].as_str().unwrap()).collect();
-        assert_eq!(&ids[..2], ["3", "1"]);
+        assert_eq!(ids(&items), ["3", "1", "2"]);
         sort_resources(&mut items, &path, true, &CoreSchema);
-        let ids: Vec<_> = items.iter().map(|v| v["id"].as_str().unwrap()).collect();
-        assert_eq!(&ids[..2], ["1", "3"]);
+        assert_eq!(ids(&items), ["2", "1", "3"]);
+        let four =
+            json!({"id": "4", "emails": [{"value": "z@x"}, {"value": "a@x", "primary": true}]});
         let emails = AttrPath::parse("emails").unwrap();
-        assert_eq!(sort_key(&items[3], &emails, &CoreSchema), None);
-        let four = items.iter().find(|v| v["id"] == "4").unwrap();
         assert_eq!(
-            sort_key(four, &emails, &CoreSchema),
+            sort_key(&four, &emails, &CoreSchema),
             Some(SortKey::Text("a@x".into()))
         );
+        assert_eq!(sort_key(&items[0], &emails, &CoreSchema), None);
     }
 
     #[test]

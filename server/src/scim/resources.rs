@@ -100,7 +100,7 @@ const RACE_RETRIES: usize = 5;
 
 impl ScimState {
     pub fn location(&self, kind: Kind, id: &str) -> String {
-        format!("{}/{}/{id}", self.base_url, kind.endpoint())
+        format!("{}{}/{id}", self.base_url, kind.endpoint())
     }
 
     // ---- users ----
