@@ -43,6 +43,9 @@ id_type!(UserId);
 id_type!(GroupId);
 
 pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+/// The enterprise User extension (RFC 7643 §4.3): department, manager and so on.
+pub const ENTERPRISE_USER_SCHEMA: &str =
+    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 pub const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 
 /// A user as stored: the SCIM resource (without `id` and `meta`) and its bookkeeping.
@@ -394,6 +397,17 @@ pub(crate) fn user_columns(resource: &mut Value) -> Result<UserColumns, String> 
     })
 }
 
+/// The id of a user's manager: the enterprise extension's `manager.value`, as the store's
+/// `manager_id` column derives it (see `migrations/sqlite/0004_user_manager.sql`).
+pub fn manager_id(resource: &Value) -> Option<&str> {
+    resource
+        .get(ENTERPRISE_USER_SCHEMA)?
+        .get("manager")?
+        .get("value")?
+        .as_str()
+        .filter(|id| !id.is_empty())
+}
+
 /// The columns a group resource yields. `id`, `meta` and `members` are removed from the
 /// resource (members are stored as rows).
 #[derive(Clone, Debug, PartialEq)]
@@ -469,6 +483,15 @@ mod tests {
             let mut r = r;
             assert!(user_columns(&mut r).unwrap_err().contains(want), "{want}");
         }
+    }
+
+    #[test]
+    fn reads_the_manager_reference() {
+        let with = |manager: Value| json!({ ENTERPRISE_USER_SCHEMA: { "manager": manager } });
+        assert_eq!(manager_id(&with(json!({"value": "m1"}))), Some("m1"));
+        assert_eq!(manager_id(&with(json!({"value": ""}))), None);
+        assert_eq!(manager_id(&with(json!({"displayName": "Boss"}))), None);
+        assert_eq!(manager_id(&json!({"userName": "a"})), None);
     }
 
     #[test]

@@ -123,6 +123,10 @@ pub trait DirectoryStore: Send + Sync {
     ) -> StoreResult<Page<User>>;
     /// Current users in id order after `after`: for filters no index answers.
     async fn scan_users(&self, after: Option<UserId>, limit: u32) -> StoreResult<Vec<User>>;
+    /// Current users (not in the recycle bin) whose enterprise `manager.value` is `id`, by
+    /// display name, at most `limit` of them, with how many there are in all. An index answers
+    /// it, however many users there are.
+    async fn direct_reports(&self, id: UserId, limit: u32) -> StoreResult<Page<UserSummary>>;
     /// The direct groups of each of `member_ids`: (member id, group id, group displayName).
     async fn groups_of(&self, member_ids: &[String])
         -> StoreResult<Vec<(String, GroupId, String)>>;

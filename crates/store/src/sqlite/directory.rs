@@ -108,7 +108,8 @@ pub(super) fn bind_user_columns<'q>(
         .bind(resource.to_string())
 }
 
-pub(super) const USER_COLUMNS: &str = "id, resource, version, active, created_at, updated_at, deleted_at";
+pub(super) const USER_COLUMNS: &str =
+    "id, resource, version, active, created_at, updated_at, deleted_at";
 
 impl SqliteStore {
     pub(super) fn announce(&self, seq: i64) {
@@ -460,6 +461,33 @@ impl DirectoryStore for SqliteStore {
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(user_from_row).collect()
+    }
+
+    async fn direct_reports(&self, id: UserId, limit: u32) -> StoreResult<Page<UserSummary>> {
+        // `manager_id` is a generated column (0004_user_manager.sql) with its own index.
+        let rows = sqlx::query(
+            "SELECT id, user_name, display_name, given_name, family_name, email, active,
+                    deleted_at IS NOT NULL AS deleted, updated_at
+             FROM users WHERE manager_id = ? AND deleted_at IS NULL
+             ORDER BY display_name COLLATE NOCASE, id LIMIT ?",
+        )
+        .bind(id.to_string())
+        .bind(limit.clamp(1, 500))
+        .fetch_all(&self.pool)
+        .await?;
+        let total: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM users WHERE manager_id = ? AND deleted_at IS NULL",
+        )
+        .bind(id.to_string())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(Page {
+            items: rows
+                .iter()
+                .map(summary_from_row)
+                .collect::<StoreResult<_>>()?,
+            total,
+        })
     }
 
     async fn groups_of(
@@ -859,6 +887,22 @@ impl DirectoryStore for SqliteStore {
             })
             .collect()
     }
+}
+
+/// A [`UserSummary`] from a row with its columns (as `direct_reports` selects them).
+fn summary_from_row(row: &SqliteRow) -> StoreResult<UserSummary> {
+    let id: String = row.try_get("id")?;
+    Ok(UserSummary {
+        id: UserId::parse(&id).ok_or_else(|| StoreError::Corrupt(format!("user id {id:?}")))?,
+        user_name: row.try_get("user_name")?,
+        display_name: row.try_get("display_name")?,
+        given_name: row.try_get("given_name")?,
+        family_name: row.try_get("family_name")?,
+        email: row.try_get("email")?,
+        active: row.try_get("active")?,
+        deleted: row.try_get("deleted")?,
+        updated_at: row.try_get("updated_at")?,
+    })
 }
 
 const GROUP_COLUMNS: &str = "id, display_name, resource, version, created_at, updated_at";
@@ -1470,6 +1514,112 @@ mod tests {
             .await
             .unwrap_err();
         assert!(matches!(err, StoreError::VersionMismatch { .. }), "{err:?}");
+    }
+
+    fn reporting_to(user_name: &str, display: &str, manager: Option<UserId>) -> Value {
+        let mut r = json!({"userName": user_name, "displayName": display});
+        if let Some(m) = manager {
+            r[crate::ENTERPRISE_USER_SCHEMA] =
+                json!({"department": "Research", "manager": {"value": m.to_string()}});
+        }
+        r
+    }
+
+    #[tokio::test]
+    async fn direct_reports_follow_the_manager_reference() {
+        let store = SqliteStore::in_memory().await.unwrap();
+        let boss = store
+            .create_user(reporting_to("boss@x.com", "Mary Jackson", None))
+            .await
+            .unwrap();
+        let grace = store
+            .create_user(reporting_to("g@x.com", "Grace Hopper", Some(boss.id)))
+            .await
+            .unwrap();
+        let ada = store
+            .create_user(reporting_to("a@x.com", "ada Lovelace", Some(boss.id)))
+            .await
+            .unwrap();
+        store
+            .create_user(reporting_to("c@x.com", "Charles Babbage", Some(grace.id)))
+            .await
+            .unwrap();
+        let names = |page: &Page<UserSummary>| {
+            page.items
+                .iter()
+                .map(|u| u.display_name.clone())
+                .collect::<Vec<_>>()
+        };
+        let reports = store.direct_reports(boss.id, 50).await.unwrap();
+        assert_eq!(reports.total, 2);
+        assert_eq!(
+            names(&reports),
+            ["ada Lovelace", "Grace Hopper"],
+            "by name, ignoring case; only direct reports"
+        );
+        let first = store.direct_reports(boss.id, 1).await.unwrap();
+        assert_eq!((first.items.len(), first.total), (1, 2));
+        assert_eq!(store.direct_reports(ada.id, 50).await.unwrap().total, 0);
+
+        // A new manager moves the report; the recycle bin hides them until restored.
+        store
+            .replace_user(
+                ada.id,
+                reporting_to("a@x.com", "ada Lovelace", Some(grace.id)),
+                Some(ada.version),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            names(&store.direct_reports(boss.id, 50).await.unwrap()),
+            ["Grace Hopper"]
+        );
+        assert_eq!(store.direct_reports(grace.id, 50).await.unwrap().total, 2);
+        store.soft_delete_user(ada.id).await.unwrap();
+        assert_eq!(store.direct_reports(grace.id, 50).await.unwrap().total, 1);
+        store.restore_user(ada.id).await.unwrap();
+        assert_eq!(store.direct_reports(grace.id, 50).await.unwrap().total, 2);
+        // Removing the manager leaves the rest of the extension alone.
+        let cleared = store
+            .replace_user(
+                grace.id,
+                json!({"userName": "g@x.com", "displayName": "Grace Hopper",
+                       crate::ENTERPRISE_USER_SCHEMA: {"department": "Research"}}),
+                None,
+            )
+            .await
+            .unwrap();
+        assert_eq!(crate::manager_id(&cleared.resource), None);
+        assert!(store
+            .direct_reports(boss.id, 50)
+            .await
+            .unwrap()
+            .items
+            .is_empty());
+    }
+
+    #[tokio::test]
+    async fn direct_reports_are_answered_by_the_index() {
+        let store = SqliteStore::in_memory().await.unwrap();
+        let plan: Vec<String> = sqlx::query(
+            "EXPLAIN QUERY PLAN SELECT id FROM users WHERE manager_id = ? AND deleted_at IS NULL
+             ORDER BY display_name COLLATE NOCASE, id LIMIT 50",
+        )
+        .bind(UserId::new().to_string())
+        .fetch_all(&store.pool)
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.try_get("detail").unwrap())
+        .collect();
+        assert!(
+            plan.iter().any(|d| d.contains("users_manager_idx")),
+            "{plan:?}"
+        );
+        assert!(
+            !plan.iter().any(|d| d.contains("TEMP B-TREE")),
+            "the index gives the order too: {plan:?}"
+        );
     }
 
     #[tokio::test]
