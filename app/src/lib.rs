@@ -69,6 +69,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("users/import") view=ImportPage/>
                     <Route path=path!("users/import/:id") view=ImportPreviewPage/>
                     <Route path=path!("users/:id") view=UserDetailPage/>
+                    <Route path=path!("users/:id/edit") view=EditUserPage/>
                     <Route path=path!("groups") view=GroupsPage/>
                     <Route path=path!("groups/new") view=NewGroupPage/>
                     <Route path=path!("groups/:id") view=GroupDetailPage/>

@@ -6,10 +6,12 @@
 mod groups;
 mod import;
 mod scim_tokens;
+mod users_edit;
 
 pub use groups::*;
 pub use import::*;
 pub use scim_tokens::*;
+pub use users_edit::*;
 
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
@@ -703,100 +705,22 @@ pub struct NewUserForm {
 /// Creates a user from the portal's form; on success sends the browser to their page.
 #[server(endpoint = "user_create")]
 pub async fn create_user(form: NewUserForm) -> Result<(), AppError> {
-    use crate::error::{field_errors, ErrorCode};
-    use serde_json::{json, Map, Value};
     let session = srv::require_role(Role::GlobalAdministrator)?;
     let state = srv::portal_state()?;
-    let NewUserForm {
-        user_name,
-        display_name,
-        given_name,
-        family_name,
-        email,
-        external_id,
-        title,
-        department,
-    } = form;
-    let user_name = user_name.trim().to_string();
-    let email = email.trim().to_string();
-    let fields = field_errors([
-        (
-            "user_name",
-            if user_name.is_empty() {
-                Some("Enter a user name, usually the person's sign-in email.".to_string())
-            } else if user_name.chars().any(char::is_whitespace) || user_name.len() > 256 {
-                Some("A user name has no spaces and at most 256 characters.".to_string())
-            } else {
-                None
-            },
-        ),
-        (
-            "email",
-            (!email.is_empty())
-                .then(|| auth::validate_email(&email))
-                .flatten(),
-        ),
-    ]);
+    // The checks and the writing of fields are shared with the edit form (users_edit.rs).
+    let fields = form.field_errors();
     if !fields.is_empty() {
         srv::set_status(422);
         return Err(AppError::invalid(fields));
     }
-    let (given, family) = (given_name.trim(), family_name.trim());
-    let display = match display_name.trim() {
-        "" => format!("{given} {family}").trim().to_string(),
-        d => d.to_string(),
-    };
-    let mut resource = Map::new();
-    resource.insert("userName".into(), json!(user_name));
-    let mut put = |key: &str, value: &str| {
-        if !value.trim().is_empty() {
-            resource.insert(key.into(), Value::String(value.trim().to_string()));
-        }
-    };
-    put("displayName", &display);
-    put("externalId", &external_id);
-    put("title", &title);
-    if !given.is_empty() || !family.is_empty() {
-        resource.insert(
-            "name".into(),
-            json!({ "givenName": given, "familyName": family }),
-        );
-    }
-    if !email.is_empty() {
-        resource.insert(
-            "emails".into(),
-            json!([{ "value": email, "type": "work", "primary": true }]),
-        );
-    }
-    let mut schemas = vec![json!(steward_store::USER_SCHEMA)];
-    if !department.trim().is_empty() {
-        const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
-        schemas.push(json!(ENTERPRISE));
-        resource.insert(
-            ENTERPRISE.into(),
-            json!({ "department": department.trim() }),
-        );
-    }
-    resource.insert("schemas".into(), Value::Array(schemas));
-    resource.insert("active".into(), json!(true));
-    let user = match state.store.create_user(Value::Object(resource)).await {
-        Ok(user) => user,
-        Err(steward_store::StoreError::Conflict { what, value }) => {
-            srv::set_status(409);
-            let field = if what.contains("externalId") {
-                "external_id"
-            } else {
-                "user_name"
-            };
-            let mut err = AppError::invalid(field_errors([(
-                field,
-                Some(format!("{what} {value:?} already exists.")),
-            )]));
-            err.code = ErrorCode::Conflict;
-            return Err(err);
-        }
-        Err(e) => return Err(directory_error(e)),
-    };
+    let mut resource =
+        serde_json::json!({ "schemas": [steward_store::USER_SCHEMA], "active": true });
+    let user_name = form.write_into(&mut resource);
+    let user = state
+        .store
+        .create_user(resource)
+        .await
+        .map_err(users_edit::user_conflict)?;
     audit(
         &state,
         &session.admin.email,

@@ -14,6 +14,7 @@ mod settings;
 mod setup;
 mod sign_in;
 mod user_detail;
+mod user_edit;
 mod user_new;
 mod users;
 
@@ -30,5 +31,6 @@ pub use settings::SettingsPage;
 pub use setup::SetupPage;
 pub use sign_in::SignInPage;
 pub use user_detail::UserDetailPage;
+pub use user_edit::EditUserPage;
 pub use user_new::NewUserPage;
 pub use users::UsersPage;
