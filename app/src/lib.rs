@@ -78,6 +78,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("audit-logs") view=AuditLogsPage/>
                     <Route path=path!("settings") view=SettingsPage/>
                     <Route path=path!("settings/expression-builder") view=ExpressionBuilderPage/>
+                    <Route path=path!("settings/attributes") view=CustomAttributesPage/>
                 </ParentRoute>
             </Routes>
         </Router>

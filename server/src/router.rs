@@ -26,6 +26,7 @@ pub fn build(state: PortalState) -> Router {
             scim::router(scim::ScimState::new(
                 state.store.clone(),
                 &state.info.public_url,
+                state.schemas.clone(),
             )),
         )
         .layer(CatchPanicLayer::custom(middleware::panic_response))

@@ -83,7 +83,13 @@ pub async fn run(config: Config, warnings: Vec<String>) -> anyhow::Result<()> {
             secure_cookies: config.public_url.starts_with("https://"),
         }),
         imports: Default::default(),
+        schemas: Default::default(),
     };
+    state
+        .schemas
+        .reload(store.as_ref())
+        .await
+        .context("cannot read the custom attribute definitions")?;
     let app = crate::router::build(state);
     let shutdown = shutdown_signal()?;
 

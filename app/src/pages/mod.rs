@@ -1,6 +1,7 @@
 //! One module per page of the portal.
 
 mod audit_logs;
+mod custom_attributes;
 mod expression_builder;
 mod group_detail;
 mod group_new;
@@ -19,6 +20,7 @@ mod user_new;
 mod users;
 
 pub use audit_logs::AuditLogsPage;
+pub use custom_attributes::CustomAttributesPage;
 pub use expression_builder::ExpressionBuilderPage;
 pub use group_detail::GroupDetailPage;
 pub use group_new::NewGroupPage;

@@ -50,6 +50,8 @@ pub fn SettingsPage() -> impl IntoView {
                         <ScimTokensSection/>
                         <section class="card">
                             <h2>"Tools"</h2>
+                            <p><a href="/settings/attributes"><strong>"Custom attributes"</strong></a></p>
+                            <p class="hint">"Add attributes of your own to users and groups; they appear in SCIM, CSV and the user pages."</p>
                             <p><a href="/settings/expression-builder"><strong>"Expression builder"</strong></a></p>
                             <p class="hint">"Write and test attribute-mapping expressions against sample attributes, with errors underlined as you type."</p>
                         </section>

@@ -17,8 +17,8 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use steward_store::{
-    GroupId, Lookup, Member, MemberType, StoreError, User, UserId, UserQuery, UserSort, UserState,
-    UserWrite,
+    CustomAttribute, CustomKind, GroupId, Lookup, Member, MemberType, ObjectType, StoreError, User,
+    UserId, UserQuery, UserSort, UserState, UserWrite, STEWARD_USER_EXTENSION,
 };
 
 /// Largest CSV accepted (about 400,000 typical user rows).
@@ -244,6 +244,84 @@ fn enterprise_of(r: &mut Map<String, Value>) -> &mut Value {
     ext
 }
 
+/// A custom attribute's value in a resource, as a CSV cell (several values joined by `;`).
+pub fn custom_value(r: &Value, attribute: &CustomAttribute) -> String {
+    let cell = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    };
+    match r
+        .get(attribute.extension())
+        .and_then(|e| e.get(&attribute.name))
+    {
+        None => String::new(),
+        Some(Value::Array(items)) => items.iter().map(cell).collect::<Vec<_>>().join(";"),
+        Some(v) => cell(v),
+    }
+}
+
+/// One cell read as a value of the attribute's type.
+fn custom_cell(attribute: &CustomAttribute, text: &str) -> Result<Value, String> {
+    let name = &attribute.name;
+    match attribute.kind {
+        CustomKind::String | CustomKind::Reference => Ok(json!(text)),
+        CustomKind::Boolean => match text.to_ascii_lowercase().as_str() {
+            "true" | "yes" | "1" => Ok(json!(true)),
+            "false" | "no" | "0" => Ok(json!(false)),
+            _ => Err(format!("{name} must be true or false, not {text:?}")),
+        },
+        CustomKind::Integer => text
+            .parse::<i64>()
+            .map(|n| json!(n))
+            .map_err(|_| format!("{name} must be a whole number, not {text:?}")),
+        CustomKind::DateTime => {
+            if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+                Ok(json!(t.with_timezone(&Utc).to_rfc3339()))
+            } else if let Ok(d) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+                Ok(json!(format!("{d}T00:00:00Z")))
+            } else {
+                Err(format!(
+                    "{name} must be a date (2026-01-31) or date and time (2026-01-31T09:00:00Z), not {text:?}"
+                ))
+            }
+        }
+    }
+}
+
+/// Writes a custom attribute's cell into a user resource (`a;b` for several values).
+fn set_custom(
+    r: &mut Map<String, Value>,
+    attribute: &CustomAttribute,
+    text: &str,
+) -> Result<(), String> {
+    let value = if attribute.multi_valued {
+        Value::Array(
+            text.split(';')
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(|t| custom_cell(attribute, t))
+                .collect::<Result<_, _>>()?,
+        )
+    } else {
+        custom_cell(attribute, text)?
+    };
+    let schemas = r
+        .entry("schemas")
+        .or_insert_with(|| json!([steward_store::USER_SCHEMA]));
+    if let Some(list) = schemas.as_array_mut() {
+        if !list.iter().any(|s| s == STEWARD_USER_EXTENSION) {
+            list.push(json!(STEWARD_USER_EXTENSION));
+        }
+    }
+    let ext = r.entry(STEWARD_USER_EXTENSION).or_insert_with(|| json!({}));
+    if !ext.is_object() {
+        *ext = json!({});
+    }
+    ext[attribute.name.as_str()] = value;
+    Ok(())
+}
+
 /// What the import will do with a row.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum RowAction {
@@ -370,10 +448,29 @@ fn read_csv(text: &str) -> Result<(Vec<String>, Records), String> {
     }
     let width = headers.len();
     let mut records = Vec::new();
+    // The csv crate does not count blank lines; the line of a record is worked out from its
+    // byte offset instead, counting newlines incrementally.
+    let bytes = text.as_bytes();
+    let (mut counted_to, mut line_at) = (0usize, 1u64);
+    let mut line_of = |byte: u64| {
+        let mut byte = usize::try_from(byte).unwrap_or(usize::MAX).min(bytes.len());
+        // A record's offset may point at the blank lines skipped before it.
+        while byte < bytes.len() && matches!(bytes[byte], b'\n' | b'\r') {
+            byte += 1;
+        }
+        if byte > counted_to {
+            line_at += bytes[counted_to..byte]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count() as u64;
+            counted_to = byte;
+        }
+        line_at
+    };
     for record in reader.records() {
         match record {
             Ok(r) => {
-                let line = r.position().map_or(0, |p| p.line());
+                let line = r.position().map_or(0, |p| line_of(p.byte()));
                 if r.iter().all(str::is_empty) {
                     continue;
                 }
@@ -387,7 +484,7 @@ fn read_csv(text: &str) -> Result<(Vec<String>, Records), String> {
                 }
             }
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
+                let line = e.position().map_or(0, |p| line_of(p.byte()));
                 records.push((line, Err(format!("cannot be read: {e}"))));
             }
         }
@@ -408,14 +505,29 @@ fn reject(line: u64, label: impl Into<String>, note: impl Into<String>) -> Plann
 /// Plans a users CSV against the directory.
 async fn plan_users(
     store: &dyn steward_store::Store,
+    custom: &[CustomAttribute],
     headers: &[String],
     records: Records,
 ) -> Result<(Vec<PlannedRow>, Vec<String>), String> {
     let columns: Vec<Option<Column>> = headers.iter().map(|h| Column::parse(h)).collect();
-    let ignored: Vec<String> = headers
+    // A header that is no built-in column may name a custom attribute of users.
+    let customs: Vec<Option<&CustomAttribute>> = headers
         .iter()
         .zip(&columns)
-        .filter(|(_, c)| c.is_none())
+        .map(|(h, c)| {
+            c.is_none()
+                .then(|| {
+                    custom.iter().find(|a| {
+                        a.object_type == ObjectType::User && a.name.eq_ignore_ascii_case(h.trim())
+                    })
+                })
+                .flatten()
+        })
+        .collect();
+    let ignored: Vec<String> = headers
+        .iter()
+        .zip(columns.iter().zip(&customs))
+        .filter(|(_, (c, a))| c.is_none() && a.is_none())
         .map(|(h, _)| h.clone())
         .collect();
     let Some(name_at) = columns.iter().position(|c| *c == Some(Column::UserName)) else {
@@ -457,6 +569,9 @@ async fn plan_users(
         .await
         .map_err(|e| e.to_string())?
         .into_iter()
+        // Users in the recycle bin do not hold their userName: a row naming one creates a
+        // new user.
+        .filter(|u| u.deleted_at.is_none())
         .filter_map(|u| {
             let key = u.resource.get("userName")?.as_str()?.to_lowercase();
             Some((key, u))
@@ -489,14 +604,6 @@ async fn plan_users(
             continue;
         }
         let current = existing.get(&key);
-        if current.is_some_and(|u| u.deleted_at.is_some()) {
-            rows.push(reject(
-                line,
-                &user_name,
-                "this user is in the recycle bin; restore them first, or delete them for good",
-            ));
-            continue;
-        }
         let mut resource = match current {
             Some(u) => u.resource.as_object().cloned().unwrap_or_default(),
             None => {
@@ -507,19 +614,24 @@ async fn plan_users(
         };
         let mut problem = None;
         let mut manager = None;
-        for (column, value) in columns.iter().zip(&record) {
-            let Some(column) = column else { continue };
+        for ((column, attribute), value) in columns.iter().zip(&customs).zip(&record) {
             // An empty cell leaves the attribute as it is.
             if value.is_empty() {
                 continue;
             }
+            if let Some(attribute) = attribute {
+                if let Err(p) = set_custom(&mut resource, attribute, value) {
+                    problem = Some(p);
+                    break;
+                }
+                continue;
+            }
+            let Some(column) = column else { continue };
             if *column == Column::Manager {
                 let mkey = value.to_lowercase();
                 if mkey == key {
                     problem = Some("a user cannot be their own manager".to_string());
-                } else if existing.get(&mkey).is_some_and(|u| u.deleted_at.is_none())
-                    || in_file.contains(&mkey)
-                {
+                } else if existing.contains_key(&mkey) || in_file.contains(&mkey) {
                     manager = Some(value.clone());
                 } else {
                     problem = Some(format!(
@@ -576,6 +688,13 @@ async fn plan_users(
                     .filter(|c| **c != Column::Manager && c.get(&u.resource) != c.get(&resource))
                     .map(|c| c.header())
                     .chain(manager_changes(u).then_some("manager"))
+                    .chain(
+                        customs
+                            .iter()
+                            .flatten()
+                            .filter(|a| custom_value(&u.resource, a) != custom_value(&resource, a))
+                            .map(|a| a.name.as_str()),
+                    )
                     .collect();
                 rows.push(PlannedRow {
                     line,
@@ -633,6 +752,7 @@ async fn plan_memberships(
         .await
         .map_err(|e| e.to_string())?
         .into_iter()
+        .filter(|u| u.deleted_at.is_none())
         .filter_map(|u| Some((u.resource.get("userName")?.as_str()?.to_lowercase(), u)))
         .collect();
     let mut groups: HashMap<String, Option<(GroupId, HashSet<String>)>> = HashMap::new();
@@ -731,7 +851,7 @@ pub async fn plan(
     let (headers, records) = read_csv(text)?;
     let store = state.store.as_ref();
     let (rows, ignored_columns) = match kind {
-        ImportKind::Users => plan_users(store, &headers, records).await?,
+        ImportKind::Users => plan_users(store, &state.schemas.custom(), &headers, records).await?,
         ImportKind::Memberships => plan_memberships(store, &headers, records).await?,
     };
     if rows.is_empty() {
@@ -845,6 +965,7 @@ async fn apply(store: &dyn steward_store::Store, job: &ImportJob) -> Result<(), 
             .users_by_user_name(&names)
             .await?
             .into_iter()
+            .filter(|u| u.deleted_at.is_none())
             .filter_map(|u| Some((u.resource.get("userName")?.as_str()?.to_lowercase(), u)))
             .collect();
         let mut writes = Vec::new();
@@ -1007,9 +1128,21 @@ async fn export(state: &PortalState, q: ExportQuery) -> Result<Vec<u8>, String> 
         offset: 0,
         limit: 500,
     };
+    let custom: Vec<CustomAttribute> = state
+        .schemas
+        .custom()
+        .iter()
+        .filter(|a| a.object_type == ObjectType::User)
+        .cloned()
+        .collect();
     let mut out = csv::Writer::from_writer(Vec::new());
-    out.write_record(Column::ALL.iter().map(|c| c.header()))
-        .map_err(|e| e.to_string())?;
+    out.write_record(
+        Column::ALL
+            .iter()
+            .map(|c| c.header())
+            .chain(custom.iter().map(|a| a.name.as_str())),
+    )
+    .map_err(|e| e.to_string())?;
     let mut manager_names: HashMap<String, String> = HashMap::new();
     loop {
         let page = state
@@ -1054,6 +1187,7 @@ async fn export(state: &PortalState, q: ExportQuery) -> Result<Vec<u8>, String> 
                     Column::Active => u.active.to_string(),
                     other => other.get(&u.resource),
                 })
+                .chain(custom.iter().map(|a| custom_value(&u.resource, a)))
                 .collect();
             out.write_record(&record).map_err(|e| e.to_string())?;
         }
@@ -1073,7 +1207,7 @@ mod tests {
             ("\u{feff}User Name", Some(Column::UserName)),
             ("first_name", Some(Column::GivenName)),
             ("Cost-Centre", Some(Column::CostCenter)),
-            ("E-mail", None),
+            ("E-mail", Some(Column::Email)),
             ("Email", Some(Column::Email)),
             ("shoe size", None),
         ] {

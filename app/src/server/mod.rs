@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod import;
 pub mod middleware;
+pub mod schemas;
 
 use crate::error::{AppError, ErrorCode};
 use axum::extract::FromRef;
@@ -23,6 +24,8 @@ pub struct PortalState {
     pub info: Arc<TenantInfo>,
     /// CSV imports planned and running.
     pub imports: import::ImportJobs,
+    /// The directory's schemas, with this tenant's custom attributes.
+    pub schemas: schemas::DirectorySchemas,
 }
 
 impl FromRef<PortalState> for LeptosOptions {

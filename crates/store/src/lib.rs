@@ -5,6 +5,7 @@
 //! is [`sqlite::SqliteStore`]. [`open`] picks the backend from the database URL, so adding
 //! PostgreSQL later touches this crate only.
 
+pub mod custom;
 pub mod directory;
 pub mod error;
 pub mod import;
@@ -15,6 +16,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
+pub use custom::{
+    CustomAttribute, CustomAttributeStore, CustomKind, STEWARD_GROUP_EXTENSION,
+    STEWARD_USER_EXTENSION,
+};
 pub use directory::*;
 pub use error::{StoreError, StoreResult};
 pub use import::{DirectoryImport, UserWrite};
@@ -206,6 +211,7 @@ pub trait Store:
     + AuditStore
     + DirectoryStore
     + DirectoryImport
+    + CustomAttributeStore
     + ScimTokenStore
     + ChangeFeed
     + Health
@@ -218,6 +224,7 @@ impl<T> Store for T where
         + AuditStore
         + DirectoryStore
         + DirectoryImport
+        + CustomAttributeStore
         + ScimTokenStore
         + ChangeFeed
         + Health

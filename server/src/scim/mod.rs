@@ -25,6 +25,7 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use steward_app::server::schemas::DirectorySchemas;
 use steward_scim::{urn, BulkRequest, ListResponse, ScimType, SearchRequest, SortOrder};
 use steward_store::Store;
 
@@ -44,11 +45,11 @@ pub struct ScimState {
 }
 
 impl ScimState {
-    pub fn new(store: Arc<dyn Store>, public_url: &str) -> Self {
+    pub fn new(store: Arc<dyn Store>, public_url: &str, schemas: DirectorySchemas) -> Self {
         ScimState {
             store,
             base_url: format!("{}/scim/v2", public_url.trim_end_matches('/')),
-            schemas: Arc::new(Schemas::standard()),
+            schemas: Arc::new(Schemas::new(schemas)),
             touched: Arc::default(),
         }
     }
@@ -171,7 +172,7 @@ fn resource_response(
     rendered: &Rendered,
     projection: &Projection,
 ) -> Response {
-    let body = projection.apply(&rendered.body, state.schemas.characteristics());
+    let body = projection.apply(&rendered.body, &*state.schemas.characteristics());
     let mut response = scim_json(status, &body);
     let headers = response.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&rendered.etag()) {

@@ -266,7 +266,7 @@ fn sort_resources(
 
 impl ScimState {
     pub async fn list(&self, kind: Kind, params: &ListParams) -> ApiResult<ListResponse<Value>> {
-        let schema = self.schemas.characteristics();
+        let schema = &*self.schemas.characteristics();
         let (page, total) = match kind {
             Kind::User => self.list_users(params).await?,
             Kind::Group => self.list_groups(params).await?,
@@ -280,7 +280,7 @@ impl ScimState {
 
     /// The page of users (full resources) and the total that matched.
     async fn list_users(&self, params: &ListParams) -> ApiResult<(Vec<Value>, u64)> {
-        let schema = self.schemas.characteristics();
+        let schema = &*self.schemas.characteristics();
         let sql_order = match &params.sort_by {
             None => Some(None),
             Some(path) => user_sort_column(path).map(Some),
@@ -351,7 +351,7 @@ impl ScimState {
     }
 
     async fn list_groups(&self, params: &ListParams) -> ApiResult<(Vec<Value>, u64)> {
-        let schema = self.schemas.characteristics();
+        let schema = &*self.schemas.characteristics();
         let with_members = params.projection.shows("members");
         let members_for_filter =
             mentions(params.filter.as_ref(), params.sort_by.as_ref(), "members");
@@ -407,7 +407,7 @@ impl ScimState {
                 &mut matched,
                 path,
                 params.descending,
-                self.schemas.characteristics(),
+                &*self.schemas.characteristics(),
             );
         }
         let total = matched.len() as u64;

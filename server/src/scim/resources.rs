@@ -90,7 +90,7 @@ fn patch_request(body: Value, state: &ScimState) -> ApiResult<PatchOp> {
             "a PatchOp request needs at least one operation in Operations",
         ));
     }
-    patch.normalize(state.schemas.characteristics());
+    patch.normalize(&*state.schemas.characteristics());
     Ok(patch)
 }
 
@@ -194,7 +194,7 @@ impl ScimState {
             }
             let mut resource = before.to_scim();
             patch
-                .apply(&mut resource, self.schemas.characteristics())
+                .apply(&mut resource, &*self.schemas.characteristics())
                 .map_err(|e| ApiError(ScimError::from(&e)))?;
             let resource = self.schemas.validate_patched(Kind::User, resource)?;
             match self
@@ -361,7 +361,7 @@ impl ScimState {
             }
             let mut resource = self.render_group(&before, true).await?.body;
             patch
-                .apply(&mut resource, self.schemas.characteristics())
+                .apply(&mut resource, &*self.schemas.characteristics())
                 .map_err(|e| ApiError(ScimError::from(&e)))?;
             let resource = self.schemas.validate_patched(Kind::Group, resource)?;
             let members = self.members_of(&resource).await?;

@@ -199,7 +199,30 @@ impl SqliteStore {
         .bind(now)
         .bind(id.to_string())
         .execute(&mut *tx)
-        .await?;
+        .await
+        .map_err(|e| {
+            // Restoring a user whose userName or externalId a current user took meanwhile.
+            let text = |key: &str| {
+                user.resource
+                    .get(key)
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            if !is_unique_violation(&e) {
+                e.into()
+            } else if e.to_string().contains("external_id") {
+                StoreError::Conflict {
+                    what: "another current user with externalId",
+                    value: text("externalId"),
+                }
+            } else {
+                StoreError::Conflict {
+                    what: "another current user with userName",
+                    value: text("userName"),
+                }
+            }
+        })?;
         let kind = if deleted {
             ChangeKind::SoftDeleted
         } else {
@@ -435,9 +458,11 @@ impl DirectoryStore for SqliteStore {
     ) -> StoreResult<Page<User>> {
         let direction = if descending { "DESC" } else { "ASC" };
         let order = sort.map_or("created_at", UserSort::column);
+        // Users without the value sort last ascending and first descending (RFC 7644
+        // §3.4.2.3); the text columns hold '' for "no value".
         let rows = sqlx::query(&format!(
             "SELECT {USER_COLUMNS} FROM users WHERE deleted_at IS NULL
-             ORDER BY {order} {direction}, id {direction} LIMIT ? OFFSET ?"
+             ORDER BY ({order} = '') {direction}, {order} {direction}, id {direction} LIMIT ? OFFSET ?"
         ))
         .bind(limit)
         .bind(offset)
@@ -585,11 +610,16 @@ impl DirectoryStore for SqliteStore {
             changes.push((ObjectType::Group, id.to_string(), ChangeKind::Updated, None));
         }
         if let Some(members) = members {
-            let current: Vec<String> =
-                sqlx::query_scalar("SELECT member_id FROM group_members WHERE group_id = ?")
-                    .bind(id.to_string())
-                    .fetch_all(&mut *tx)
-                    .await?;
+            // Members in the recycle bin are not shown, so a new member list cannot mean to
+            // remove them: they keep their membership and have it back when restored.
+            let current: Vec<String> = sqlx::query_scalar(
+                "SELECT gm.member_id FROM group_members gm
+                 LEFT JOIN users u ON gm.member_type = 'user' AND u.id = gm.member_id
+                 WHERE gm.group_id = ? AND u.deleted_at IS NULL",
+            )
+            .bind(id.to_string())
+            .fetch_all(&mut *tx)
+            .await?;
             let current: HashSet<String> = current.into_iter().collect();
             let wanted = dedup_members(members);
             let wanted_ids: HashSet<&str> = wanted.iter().map(|m| m.id.as_str()).collect();
@@ -688,7 +718,9 @@ impl DirectoryStore for SqliteStore {
         let sql = format!(
             "SELECT g.id, g.display_name, CAST(coalesce(json_extract(g.resource, '$.description'), '') AS TEXT) AS description,
                     g.external_id, g.updated_at,
-                    (SELECT count(*) FROM group_members gm WHERE gm.group_id = g.id) AS member_count
+                    (SELECT count(*) FROM group_members gm
+                     LEFT JOIN users u ON gm.member_type = 'user' AND u.id = gm.member_id
+                     WHERE gm.group_id = g.id AND u.deleted_at IS NULL) AS member_count
              FROM groups g WHERE {filter}
              ORDER BY g.display_name COLLATE NOCASE {direction}, g.id {direction} LIMIT {} OFFSET {}",
             q.limit.clamp(1, 500),
@@ -869,7 +901,7 @@ impl DirectoryStore for SqliteStore {
              FROM group_members gm
              LEFT JOIN users u ON gm.member_type = 'user' AND u.id = gm.member_id
              LEFT JOIN groups g ON gm.member_type = 'group' AND g.id = gm.member_id
-             WHERE gm.group_id = ?
+             WHERE gm.group_id = ? AND u.deleted_at IS NULL
              ORDER BY display COLLATE NOCASE, gm.member_id",
         )
         .bind(group.to_string())
@@ -1655,5 +1687,48 @@ mod tests {
             .is_empty());
         assert_eq!(store.users_page(None, false, 0, 10).await.unwrap().total, 0);
         assert!(store.scan_users(None, 10).await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn the_recycle_bin_frees_names_and_hides_memberships() {
+        let store = SqliteStore::in_memory().await.unwrap();
+        let old = store.create_user(ada()).await.unwrap();
+        let group = store
+            .create_group(
+                json!({"displayName": "Analysts"}),
+                vec![Member {
+                    id: old.id.to_string(),
+                    member_type: MemberType::User,
+                }],
+            )
+            .await
+            .unwrap();
+        store.soft_delete_user(old.id).await.unwrap();
+        assert!(store.member_details(group.id).await.unwrap().is_empty());
+        // A new member list does not drop the hidden member.
+        let new = store.create_user(ada()).await.unwrap();
+        store
+            .replace_group(
+                group.id,
+                json!({"displayName": "Analysts"}),
+                Some(vec![Member {
+                    id: new.id.to_string(),
+                    member_type: MemberType::User,
+                }]),
+                None,
+            )
+            .await
+            .unwrap();
+        assert_eq!(store.members(group.id).await.unwrap().len(), 2);
+        let err = store.restore_user(old.id).await.unwrap_err();
+        assert!(
+            matches!(err, StoreError::Conflict { what, .. } if what.starts_with("another current user")),
+            "{err:?}"
+        );
+        store.soft_delete_user(new.id).await.unwrap();
+        store.restore_user(old.id).await.unwrap();
+        let shown = store.member_details(group.id).await.unwrap();
+        assert_eq!(shown.len(), 1);
+        assert_eq!(shown[0].id, old.id.to_string());
     }
 }
