@@ -226,3 +226,95 @@ pub async fn delete_custom_attribute(object_type: String, name: String) -> Resul
     .await;
     Ok(changed)
 }
+
+/// A custom attribute as a form field: its definition and the object's current value (as
+/// text; several values joined by `;`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CustomFieldView {
+    pub name: String,
+    /// string, boolean, integer, dateTime or reference.
+    pub kind: String,
+    pub multi_valued: bool,
+    pub description: String,
+    pub value: String,
+}
+
+/// The custom attributes of users (`object_type` "user") or groups ("group"), with the
+/// values of the object `id` when one is given.
+#[server(endpoint = "custom_fields")]
+pub async fn custom_fields(
+    object_type: String,
+    id: Option<String>,
+) -> Result<Vec<CustomFieldView>, AppError> {
+    srv::require_role(Role::GlobalAdministrator)?;
+    let state = srv::portal_state()?;
+    let t = self::object_type(&object_type);
+    let resource = match (t, id.as_deref()) {
+        (_, None) => serde_json::Value::Null,
+        (ObjectType::User, Some(id)) => match steward_store::UserId::parse(id) {
+            Some(uid) => state
+                .store
+                .user(uid)
+                .await
+                .map_err(srv::internal)?
+                .map(|u| u.resource)
+                .unwrap_or_default(),
+            None => serde_json::Value::Null,
+        },
+        (ObjectType::Group, Some(id)) => match steward_store::GroupId::parse(id) {
+            Some(gid) => state
+                .store
+                .group(gid)
+                .await
+                .map_err(srv::internal)?
+                .map(|g| g.resource)
+                .unwrap_or_default(),
+            None => serde_json::Value::Null,
+        },
+    };
+    Ok(state
+        .schemas
+        .custom()
+        .iter()
+        .filter(|a| a.object_type == t)
+        .map(|a| CustomFieldView {
+            name: a.name.clone(),
+            kind: a.kind.as_str().into(),
+            multi_valued: a.multi_valued,
+            description: a.description.clone(),
+            value: srv::import::custom_value(&resource, a),
+        })
+        .collect())
+}
+
+/// Writes the custom attributes a form posted (`form[custom][NAME]`) into a resource; an
+/// empty field removes the value, an attribute the form did not post is left alone. Returns
+/// the fields that could not be read, keyed `custom.NAME`.
+#[cfg(feature = "ssr")]
+pub(crate) fn apply_custom_fields(
+    state: &srv::PortalState,
+    object_type: ObjectType,
+    posted: &std::collections::BTreeMap<String, String>,
+    resource: &mut serde_json::Value,
+) -> Vec<crate::error::FieldError> {
+    let mut errors = Vec::new();
+    let custom = state.schemas.custom();
+    if !resource.is_object() {
+        *resource = serde_json::json!({});
+    }
+    let Some(map) = resource.as_object_mut() else {
+        return errors;
+    };
+    for attribute in custom.iter().filter(|a| a.object_type == object_type) {
+        let Some(text) = posted.get(&attribute.name) else {
+            continue;
+        };
+        if let Err(message) = srv::import::set_custom(map, attribute, text) {
+            errors.push(crate::error::FieldError {
+                field: format!("custom.{}", attribute.name),
+                message: super::users_edit::capitalised(&message),
+            });
+        }
+    }
+    errors
+}

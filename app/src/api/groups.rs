@@ -162,13 +162,20 @@ pub struct GroupForm {
     pub description: String,
     #[serde(default)]
     pub external_id: String,
+    /// Custom attributes by name (`form[custom][NAME]`).
+    #[serde(default)]
+    pub custom: std::collections::BTreeMap<String, String>,
 }
 
 #[cfg(feature = "ssr")]
 impl GroupForm {
     /// Checks the form and writes its fields into `resource` (keeping what the form does
-    /// not show, such as custom attributes set over SCIM).
-    fn apply(self, resource: &mut serde_json::Value) -> Result<String, AppError> {
+    /// not show, such as attributes set over SCIM).
+    fn apply(
+        self,
+        state: &srv::PortalState,
+        resource: &mut serde_json::Value,
+    ) -> Result<String, AppError> {
         use crate::error::field_errors;
         let name = self.display_name.trim().to_string();
         let fields = field_errors([(
@@ -181,6 +188,13 @@ impl GroupForm {
                 None
             },
         )]);
+        let mut fields = fields;
+        fields.extend(super::apply_custom_fields(
+            state,
+            steward_store::ObjectType::Group,
+            &self.custom,
+            resource,
+        ));
         if !fields.is_empty() {
             srv::set_status(422);
             return Err(AppError::invalid(fields));
@@ -233,7 +247,7 @@ pub async fn create_group(form: GroupForm) -> Result<(), AppError> {
     let session = srv::require_role(Role::GlobalAdministrator)?;
     let state = srv::portal_state()?;
     let mut resource = serde_json::json!({ "schemas": [steward_store::GROUP_SCHEMA] });
-    let name = form.apply(&mut resource)?;
+    let name = form.apply(&state, &mut resource)?;
     let group = state
         .store
         .create_group(resource, Vec::new())
@@ -260,7 +274,7 @@ pub async fn update_group(id: String, version: i64, form: GroupForm) -> Result<(
     let state = srv::portal_state()?;
     let group = load_group(&state, &id).await?;
     let mut resource = group.resource.clone();
-    let name = form.apply(&mut resource)?;
+    let name = form.apply(&state, &mut resource)?;
     state
         .store
         .replace_group(group.id, resource, None, Some(version))

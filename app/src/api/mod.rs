@@ -462,12 +462,13 @@ pub async fn list_users(
             .into_iter()
             .map(|u| UserRow {
                 id: u.id.to_string(),
-                display_name: if u.display_name.is_empty() {
-                    format!("{} {}", u.given_name, u.family_name)
-                        .trim()
-                        .to_string()
-                } else {
-                    u.display_name
+                display_name: match (
+                    u.display_name.as_str(),
+                    format!("{} {}", u.given_name, u.family_name).trim(),
+                ) {
+                    ("", "") => u.user_name.clone(),
+                    ("", names) => names.to_string(),
+                    (display, _) => display.to_string(),
                 },
                 user_name: u.user_name,
                 email: u.email,
@@ -702,6 +703,9 @@ pub struct NewUserForm {
     pub title: String,
     #[serde(default)]
     pub department: String,
+    /// Custom attributes by name (`form[custom][NAME]`).
+    #[serde(default)]
+    pub custom: std::collections::BTreeMap<String, String>,
 }
 
 /// Creates a user from the portal's form; on success sends the browser to their page.
@@ -718,6 +722,16 @@ pub async fn create_user(form: NewUserForm) -> Result<(), AppError> {
     let mut resource =
         serde_json::json!({ "schemas": [steward_store::USER_SCHEMA], "active": true });
     let user_name = form.write_into(&mut resource);
+    let custom_errors = apply_custom_fields(
+        &state,
+        steward_store::ObjectType::User,
+        &form.custom,
+        &mut resource,
+    );
+    if !custom_errors.is_empty() {
+        srv::set_status(422);
+        return Err(AppError::invalid(custom_errors));
+    }
     let user = state
         .store
         .create_user(resource)

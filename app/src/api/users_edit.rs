@@ -74,6 +74,9 @@ pub struct UserEditForm {
     /// The manager's user id; empty for none.
     #[serde(default)]
     pub manager_id: String,
+    /// Custom attributes by name (`form[custom][NAME]`).
+    #[serde(default)]
+    pub custom: std::collections::BTreeMap<String, String>,
 }
 
 impl UserEditForm {
@@ -88,6 +91,7 @@ impl UserEditForm {
             external_id: self.external_id.clone(),
             title: self.title.clone(),
             department: self.department.clone(),
+            custom: self.custom.clone(),
         }
     }
 }
@@ -367,7 +371,7 @@ pub(crate) fn user_conflict(e: steward_store::StoreError) -> AppError {
 }
 
 #[cfg(feature = "ssr")]
-fn capitalised(text: &str) -> String {
+pub(crate) fn capitalised(text: &str) -> String {
     let mut chars = text.chars();
     chars
         .next()
@@ -534,6 +538,8 @@ impl UserEditForm {
             manager_id: steward_store::manager_id(resource)
                 .unwrap_or_default()
                 .to_string(),
+            // Custom attributes come with their definitions (`custom_fields`).
+            custom: Default::default(),
         }
     }
 }
@@ -696,6 +702,16 @@ pub async fn update_user(id: String, version: i64, form: UserEditForm) -> Result
     let mut resource = user.resource.clone();
     let user_name = shared.write_into(&mut resource);
     form.write_extras(&mut resource, manager_changed);
+    let custom_errors = super::apply_custom_fields(
+        &state,
+        steward_store::ObjectType::User,
+        &form.custom,
+        &mut resource,
+    );
+    if !custom_errors.is_empty() {
+        srv::set_status(422);
+        return Err(AppError::invalid(custom_errors));
+    }
     state
         .store
         .replace_user(uid, resource, Some(version))

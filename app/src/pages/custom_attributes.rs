@@ -16,6 +16,15 @@ pub fn CustomAttributesPage() -> impl IntoView {
         |_| list_custom_attributes(),
     );
     let create_error = Signal::derive(move || create.value().get().and_then(|r| r.err()));
+    // A defined attribute empties the form for the next one.
+    let form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if matches!(create.value().get(), Some(Ok(()))) {
+            if let Some(form) = form.get() {
+                form.reset();
+            }
+        }
+    });
     let delete_error = Signal::derive(move || delete.value().get().and_then(|r| r.err()));
     let invalid = move |field: &'static str| {
         move || {
@@ -32,7 +41,7 @@ pub fn CustomAttributesPage() -> impl IntoView {
         <section class="card form-card">
             <h2>"New attribute"</h2>
             <FormError error=create_error/>
-            <ActionForm action=create attr:class="form" attr:novalidate=true>
+            <ActionForm action=create node_ref=form attr:class="form" attr:novalidate=true>
                 <fieldset class="choice">
                     <legend>"Of"</legend>
                     <label><input type="radio" name="form[object_type]" value="user" checked=true/> " Users"</label>

@@ -7,6 +7,7 @@ use crate::api::{
 };
 use crate::components::{format_time, ErrorPanel, FieldMessage, FormError};
 use crate::error::AppError;
+use crate::pages::custom_fields::CustomFields;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -94,7 +95,7 @@ pub fn GroupDetailPage() -> impl IntoView {
                         } else {
                             g.description.clone()
                         };
-                        let (gid, gid2, gid3) = (g.id.clone(), g.id.clone(), g.id.clone());
+                        let (gid, gid2, gid3, gid4) = (g.id.clone(), g.id.clone(), g.id.clone(), g.id.clone());
                         let name = g.display_name.clone();
                         view! {
                             <Title text=g.display_name.clone()/>
@@ -116,6 +117,7 @@ pub fn GroupDetailPage() -> impl IntoView {
                                     <input type="hidden" name="version" value=g.version.to_string()/>
                                     <GroupFields error=update_error name=g.display_name.clone()
                                         description=g.description.clone() external_id=g.external_id.clone()/>
+                                    <CustomFields object_type="group" id=Some(gid4) error=update_error/>
                                     <div class="actions">
                                         <button type="submit" class="button button-primary" disabled=move || update.pending().get()>
                                             {move || if update.pending().get() { "Saving…" } else { "Save changes" }}

@@ -2,6 +2,7 @@
 
 use crate::api::CreateGroup;
 use crate::components::{FormError, PageHeader};
+use crate::pages::custom_fields::CustomFields;
 use crate::pages::group_detail::GroupFields;
 use leptos::prelude::*;
 
@@ -16,6 +17,7 @@ pub fn NewGroupPage() -> impl IntoView {
             <FormError error/>
             <ActionForm action attr:class="form" attr:novalidate=true>
                 <GroupFields error name=String::new() description=String::new() external_id=String::new()/>
+                <CustomFields object_type="group" id=None error/>
                 <div class="actions">
                     <button type="submit" class="button button-primary" disabled=move || action.pending().get()>
                         {move || if action.pending().get() { "Creating…" } else { "Create group" }}

@@ -2,6 +2,7 @@
 
 mod audit_logs;
 mod custom_attributes;
+mod custom_fields;
 mod expression_builder;
 mod group_detail;
 mod group_new;

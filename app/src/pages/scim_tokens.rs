@@ -16,6 +16,14 @@ pub fn ScimTokensSection() -> impl IntoView {
     let create_error = Signal::derive(move || create.value().get().and_then(|r| r.err()));
     let revoke_error = Signal::derive(move || revoke.value().get().and_then(|r| r.err()));
     let new_token = move || create.value().get().and_then(|r| r.ok());
+    let form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if new_token().is_some() {
+            if let Some(form) = form.get() {
+                form.reset();
+            }
+        }
+    });
     view! {
         <section class="card" id="scim-tokens">
             <h2>"SCIM tokens"</h2>
@@ -27,7 +35,7 @@ pub fn ScimTokensSection() -> impl IntoView {
                 </div>
             })}
             <FormError error=create_error/>
-            <ActionForm action=create attr:class="form form-inline" attr:novalidate=true>
+            <ActionForm action=create node_ref=form attr:class="form form-inline" attr:novalidate=true>
                 <div class="field">
                     <label for="scim-token-name">"New token for"</label>
                     <input id="scim-token-name" name="name" type="text" autocomplete="off" placeholder="e.g. Workday"

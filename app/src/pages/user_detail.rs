@@ -3,6 +3,7 @@
 
 use crate::api::{get_user, get_user_org, DeleteUserForGood, RecycleUser, SetUserEnabled, UserOrg};
 use crate::components::{format_time, ErrorPanel, FormError};
+use crate::pages::custom_fields::CustomFacts;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -88,6 +89,7 @@ pub fn UserDetailPage() -> impl IntoView {
                                 </dl>
                             </section>
                             {org.map(|o| view! { <OrgCard org=o/> })}
+                            <CustomFacts object_type="user" id=u.id.clone()/>
                             <section class="card">
                                 <h2>"SCIM resource"</h2>
                                 <pre class="expr-value">{u.resource.clone()}</pre>

@@ -5,6 +5,7 @@
 use crate::api::{get_user_for_edit, manager_candidates, UpdateUser, UserEditData, UserRef};
 use crate::components::{ErrorPanel, FieldMessage, FormError};
 use crate::error::AppError;
+use crate::pages::custom_fields::CustomFields;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -123,6 +124,7 @@ fn EditUserForm(
                         <TextField error id="locale" label="Locale" value=f.locale placeholder="e.g. en-US"/>
                     </div>
                 </fieldset>
+                <CustomFields object_type="user" id=Some(id.clone()) error/>
                 <div class="actions form-actions">
                     <button type="submit" class="button button-primary" disabled=move || action.pending().get()>
                         {move || if action.pending().get() { "Saving…" } else { "Save changes" }}

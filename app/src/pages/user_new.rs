@@ -3,6 +3,7 @@
 
 use crate::api::CreateUser;
 use crate::components::{FieldMessage, FormError, PageHeader};
+use crate::pages::custom_fields::CustomFields;
 use leptos::prelude::*;
 
 #[component]
@@ -41,6 +42,7 @@ pub fn NewUserPage() -> impl IntoView {
                     {field("department", "Department", "text", "")}
                 </div>
                 {field("external_id", "External id", "text", "The person's id in your HR system, if any; unique.")}
+                <CustomFields object_type="user" id=None error/>
                 <div class="actions">
                     <button type="submit" class="button button-primary" disabled=move || action.pending().get()>
                         {move || if action.pending().get() { "Creating…" } else { "Create user" }}

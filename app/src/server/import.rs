@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use steward_store::{
     CustomAttribute, CustomKind, GroupId, Lookup, Member, MemberType, ObjectType, StoreError, User,
-    UserId, UserQuery, UserSort, UserState, UserWrite, STEWARD_USER_EXTENSION,
+    UserId, UserQuery, UserSort, UserState, UserWrite,
 };
 
 /// Largest CSV accepted (about 400,000 typical user rows).
@@ -262,7 +262,7 @@ pub fn custom_value(r: &Value, attribute: &CustomAttribute) -> String {
 }
 
 /// One cell read as a value of the attribute's type.
-fn custom_cell(attribute: &CustomAttribute, text: &str) -> Result<Value, String> {
+pub(crate) fn custom_cell(attribute: &CustomAttribute, text: &str) -> Result<Value, String> {
     let name = &attribute.name;
     match attribute.kind {
         CustomKind::String | CustomKind::Reference => Ok(json!(text)),
@@ -289,12 +289,23 @@ fn custom_cell(attribute: &CustomAttribute, text: &str) -> Result<Value, String>
     }
 }
 
-/// Writes a custom attribute's cell into a user resource (`a;b` for several values).
-fn set_custom(
+/// Writes a custom attribute's cell into a resource (`a;b` for several values); an empty
+/// cell removes the value.
+pub(crate) fn set_custom(
     r: &mut Map<String, Value>,
     attribute: &CustomAttribute,
     text: &str,
 ) -> Result<(), String> {
+    let extension = attribute.extension();
+    if text.trim().is_empty() {
+        if let Some(ext) = r.get_mut(extension).and_then(Value::as_object_mut) {
+            ext.remove(&attribute.name);
+            if ext.is_empty() {
+                r.remove(extension);
+            }
+        }
+        return Ok(());
+    }
     let value = if attribute.multi_valued {
         Value::Array(
             text.split(';')
@@ -304,17 +315,19 @@ fn set_custom(
                 .collect::<Result<_, _>>()?,
         )
     } else {
-        custom_cell(attribute, text)?
+        custom_cell(attribute, text.trim())?
     };
-    let schemas = r
-        .entry("schemas")
-        .or_insert_with(|| json!([steward_store::USER_SCHEMA]));
+    let core = match attribute.object_type {
+        ObjectType::User => steward_store::USER_SCHEMA,
+        ObjectType::Group => steward_store::GROUP_SCHEMA,
+    };
+    let schemas = r.entry("schemas").or_insert_with(|| json!([core]));
     if let Some(list) = schemas.as_array_mut() {
-        if !list.iter().any(|s| s == STEWARD_USER_EXTENSION) {
-            list.push(json!(STEWARD_USER_EXTENSION));
+        if !list.iter().any(|s| s == extension) {
+            list.push(json!(extension));
         }
     }
-    let ext = r.entry(STEWARD_USER_EXTENSION).or_insert_with(|| json!({}));
+    let ext = r.entry(extension).or_insert_with(|| json!({}));
     if !ext.is_object() {
         *ext = json!({});
     }

@@ -79,6 +79,11 @@ pub(super) fn user_from_row(row: &SqliteRow) -> StoreResult<User> {
     })
 }
 
+/// The text as one FTS5 phrase: the trigram index then matches it anywhere, literally.
+fn fts_phrase(text: &str) -> String {
+    format!("\"{}\"", text.to_lowercase().replace('"', "\"\""))
+}
+
 /// `%text%` for LIKE, with LIKE's wildcards in the text escaped.
 fn like_pattern(text: &str) -> String {
     let escaped = text
@@ -387,10 +392,22 @@ impl DirectoryStore for SqliteStore {
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(like_pattern);
-        let filter = if search.is_some() {
-            format!("{state} AND (user_name_key LIKE ?1 ESCAPE '\\' OR lower(display_name) LIKE ?1 ESCAPE '\\' OR email LIKE ?1 ESCAPE '\\')")
-        } else {
-            state.to_string()
+        // Three characters or more: the trigram index finds the rows; fewer: LIKE scans.
+        let indexed = q
+            .search
+            .as_deref()
+            .map(str::trim)
+            .is_some_and(|t| t.chars().count() >= 3);
+        let filter = match (&search, indexed) {
+            (None, _) => state.to_string(),
+            (Some(_), true) => format!(
+                "{state} AND rowid IN (SELECT rowid FROM users_search WHERE users_search MATCH ?1)"
+            ),
+            (Some(_), false) => format!("{state} AND (user_name_key LIKE ?1 ESCAPE '\\' OR lower(display_name) LIKE ?1 ESCAPE '\\' OR email LIKE ?1 ESCAPE '\\')"),
+        };
+        let search = match (search, indexed) {
+            (Some(_), true) => q.search.as_deref().map(|t| fts_phrase(t.trim())),
+            (other, _) => other,
         };
         let direction = if q.descending { "DESC" } else { "ASC" };
         let limit = q.limit.clamp(1, 500);
@@ -459,10 +476,17 @@ impl DirectoryStore for SqliteStore {
         let direction = if descending { "DESC" } else { "ASC" };
         let order = sort.map_or("created_at", UserSort::column);
         // Users without the value sort last ascending and first descending (RFC 7644
-        // §3.4.2.3); the text columns hold '' for "no value".
+        // §3.4.2.3); the text columns that may be empty hold '' for "no value". Columns that
+        // are never empty keep their index order.
+        let unassigned = match sort {
+            Some(UserSort::DisplayName | UserSort::FamilyName | UserSort::Email) => {
+                format!("({order} = '') {direction}, ")
+            }
+            _ => String::new(),
+        };
         let rows = sqlx::query(&format!(
             "SELECT {USER_COLUMNS} FROM users WHERE deleted_at IS NULL
-             ORDER BY ({order} = '') {direction}, {order} {direction}, id {direction} LIMIT ? OFFSET ?"
+             ORDER BY {unassigned}{order} {direction}, id {direction} LIMIT ? OFFSET ?"
         ))
         .bind(limit)
         .bind(offset)
@@ -1730,5 +1754,38 @@ mod tests {
         let shown = store.member_details(group.id).await.unwrap();
         assert_eq!(shown.len(), 1);
         assert_eq!(shown[0].id, old.id.to_string());
+    }
+
+    #[tokio::test]
+    async fn the_search_index_follows_every_write() {
+        let store = SqliteStore::in_memory().await.unwrap();
+        let user = store.create_user(ada()).await.unwrap();
+        let found = |term: &'static str| {
+            let store = store.clone();
+            async move {
+                store
+                    .list_users(&UserQuery {
+                        search: Some(term.into()),
+                        limit: 10,
+                        ..Default::default()
+                    })
+                    .await
+                    .unwrap()
+                    .total
+            }
+        };
+        assert_eq!(found("LOVEL").await, 1);
+        let mut renamed = ada();
+        renamed["displayName"] = json!("Ada King");
+        store.replace_user(user.id, renamed, None).await.unwrap();
+        assert_eq!(found("king").await, 1);
+        assert_eq!(found("lovelace").await, 0);
+        assert_eq!(
+            found("xample.c").await,
+            1,
+            "email and userName are searched too"
+        );
+        store.hard_delete_user(user.id).await.unwrap();
+        assert_eq!(found("king").await, 0);
     }
 }
