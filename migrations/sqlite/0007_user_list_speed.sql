@@ -18,7 +18,11 @@ CREATE TRIGGER users_search_delete AFTER DELETE ON users BEGIN
     INSERT INTO users_search (users_search, rowid, user_name_key, display_name, email)
         VALUES ('delete', old.rowid, old.user_name_key, old.display_name, old.email);
 END;
-CREATE TRIGGER users_search_update AFTER UPDATE OF user_name_key, display_name, email ON users BEGIN
+-- Most updates (a manager, a department) leave the searched columns as they were.
+CREATE TRIGGER users_search_update AFTER UPDATE OF user_name_key, display_name, email ON users
+WHEN old.user_name_key IS NOT new.user_name_key OR old.display_name IS NOT new.display_name
+    OR old.email IS NOT new.email
+BEGIN
     INSERT INTO users_search (users_search, rowid, user_name_key, display_name, email)
         VALUES ('delete', old.rowid, old.user_name_key, old.display_name, old.email);
     INSERT INTO users_search (rowid, user_name_key, display_name, email)
