@@ -356,12 +356,10 @@ async fn discovery_documents_describe_what_is_supported() {
     let user = all.iter().find(|t| t["id"] == "User").unwrap();
     assert_eq!(user["endpoint"], "/Users");
     assert_eq!(user["schema"], USER);
-    // The enterprise extension, and Steward's extension for the tenant's custom attributes
-    // (none defined here, so it has no attributes).
+    // Steward's extension for custom attributes is offered only once one is defined.
     assert_eq!(
         user["schemaExtensions"],
-        json!([{"schema": ENTERPRISE, "required": false},
-               {"schema": "urn:ietf:params:scim:schemas:extension:steward:2.0:User", "required": false}])
+        json!([{"schema": ENTERPRISE, "required": false}])
     );
     let group = all.iter().find(|t| t["id"] == "Group").unwrap();
     assert_eq!(group["endpoint"], "/Groups");
@@ -378,18 +376,10 @@ async fn discovery_documents_describe_what_is_supported() {
     let ids: BTreeSet<String> = column(&schemas, "id").into_iter().collect();
     assert_eq!(
         ids,
-        [
-            USER,
-            GROUP,
-            ENTERPRISE,
-            "urn:ietf:params:scim:schemas:extension:steward:2.0:User",
-            "urn:ietf:params:scim:schemas:extension:steward:2.0:Group"
-        ]
-        .map(String::from)
-        .into(),
+        [USER, GROUP, ENTERPRISE].map(String::from).into(),
         "{schemas:#}"
     );
-    assert_eq!(schemas["totalResults"], 5);
+    assert_eq!(schemas["totalResults"], 3);
 
     let user_schema = scim.get(&format!("/Schemas/{USER}")).await.expect(200).body;
     assert_eq!(user_schema["id"], USER);

@@ -39,8 +39,9 @@ fn scim_type(kind: CustomKind) -> AttributeType {
     }
 }
 
-/// The registry for these custom attributes. Both Steward extensions are always registered
-/// (empty when no attribute is defined), so resources that list them stay valid.
+/// The registry for these custom attributes. A Steward extension is offered only when it has
+/// attributes: an empty schema would only confuse clients (removing the last attribute also
+/// takes the extension out of every resource's `schemas`).
 pub fn build(custom: &[CustomAttribute]) -> SchemaRegistry {
     let mut registry = SchemaRegistry::standard();
     for (object_type, kind, id, name) in [
@@ -57,7 +58,7 @@ pub fn build(custom: &[CustomAttribute]) -> SchemaRegistry {
             "StewardGroup",
         ),
     ] {
-        let attributes = custom
+        let attributes: Vec<SchemaAttribute> = custom
             .iter()
             .filter(|a| a.object_type == object_type)
             .map(|a| {
@@ -67,6 +68,9 @@ pub fn build(custom: &[CustomAttribute]) -> SchemaRegistry {
                 attribute
             })
             .collect();
+        if attributes.is_empty() {
+            continue;
+        }
         let schema = Schema::new(
             id,
             name,
@@ -141,7 +145,7 @@ mod tests {
             &json!({"userName": "ada", STEWARD_USER_EXTENSION: {"shoeSize": 40}}),
         );
         assert!(unknown.is_err());
-        // The group extension exists even without attributes.
-        assert!(registry.schema(STEWARD_GROUP_EXTENSION).is_some());
+        // No group attribute: no group extension offered.
+        assert!(registry.schema(STEWARD_GROUP_EXTENSION).is_none());
     }
 }

@@ -213,51 +213,28 @@ impl ScimState {
                 )
             })
         };
-        match (op.method, kind) {
-            (BulkMethod::Post, _) if id.is_some() => Err(ApiError::bad_request(
+        match op.method {
+            BulkMethod::Post if id.is_some() => Err(ApiError::bad_request(
                 ScimType::InvalidPath,
                 "POST goes to /Users or /Groups, not to one resource",
             )),
-            (BulkMethod::Post, Kind::User) => {
-                Ok((201, Some(self.create_user(need_data()?).await?)))
-            }
-            (BulkMethod::Post, Kind::Group) => {
-                Ok((201, Some(self.create_group(need_data()?).await?)))
-            }
-            (BulkMethod::Put, Kind::User) => Ok((
+            BulkMethod::Post => Ok((201, Some(self.create(kind, need_data()?).await?))),
+            BulkMethod::Put => Ok((
                 200,
                 Some(
-                    self.replace_user(&need_id()?, need_data()?, precondition.as_ref())
+                    self.replace(kind, &need_id()?, need_data()?, precondition.as_ref())
                         .await?,
                 ),
             )),
-            (BulkMethod::Put, Kind::Group) => Ok((
+            BulkMethod::Patch => Ok((
                 200,
                 Some(
-                    self.replace_group(&need_id()?, need_data()?, precondition.as_ref())
+                    self.patch(kind, &need_id()?, need_data()?, precondition.as_ref())
                         .await?,
                 ),
             )),
-            (BulkMethod::Patch, Kind::User) => Ok((
-                200,
-                Some(
-                    self.patch_user(&need_id()?, need_data()?, precondition.as_ref())
-                        .await?,
-                ),
-            )),
-            (BulkMethod::Patch, Kind::Group) => Ok((
-                200,
-                Some(
-                    self.patch_group(&need_id()?, need_data()?, precondition.as_ref())
-                        .await?,
-                ),
-            )),
-            (BulkMethod::Delete, Kind::User) => {
-                self.delete_user(&need_id()?, precondition.as_ref()).await?;
-                Ok((204, None))
-            }
-            (BulkMethod::Delete, Kind::Group) => {
-                self.delete_group(&need_id()?, precondition.as_ref())
+            BulkMethod::Delete => {
+                self.delete(kind, &need_id()?, precondition.as_ref())
                     .await?;
                 Ok((204, None))
             }

@@ -75,24 +75,8 @@ pub fn router(state: ScimState) -> Router {
         .route("/Schemas/{id}", get(schema_by_id))
         .route("/ResourceTypes", get(resource_types))
         .route("/ResourceTypes/{id}", get(resource_type_by_id))
-        .route("/Users", get(list_users).post(create_user))
-        .route("/Users/.search", post(search_users))
-        .route(
-            "/Users/{id}",
-            get(get_user)
-                .put(replace_user)
-                .patch(patch_user)
-                .delete(delete_user),
-        )
-        .route("/Groups", get(list_groups).post(create_group))
-        .route("/Groups/.search", post(search_groups))
-        .route(
-            "/Groups/{id}",
-            get(get_group)
-                .put(replace_group)
-                .patch(patch_group)
-                .delete(delete_group),
-        )
+        .merge(resource_routes(Kind::User))
+        .merge(resource_routes(Kind::Group))
         .route("/.search", post(search_all))
         .route("/Bulk", post(bulk))
         .fallback(not_found)
@@ -293,48 +277,84 @@ async fn list_of(state: &ScimState, kind: Kind, search: SearchRequest) -> ApiRes
     Ok(scim_json(StatusCode::OK, &list))
 }
 
-// ---- Users ----
+// ---- Users and Groups ----
 
-async fn list_users(
-    State(state): State<ScimState>,
-    Query(q): Query<HashMap<String, String>>,
-) -> ApiResult<Response> {
-    list_of(&state, Kind::User, search_from_query(&q)?).await
-}
-
-async fn search_users(
-    State(state): State<ScimState>,
-    headers: HeaderMap,
-    body: Body,
-) -> ApiResult<Response> {
-    list_of(&state, Kind::User, search_body(&headers, body).await?).await
-}
-
-async fn create_user(
-    State(state): State<ScimState>,
-    Query(q): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-    body: Body,
-) -> ApiResult<Response> {
-    let projection = projection_from(&q)?;
-    let rendered = state.create_user(json_body(&headers, body).await?).await?;
-    Ok(resource_response(
-        &state,
-        StatusCode::CREATED,
-        &rendered,
-        &projection,
-    ))
-}
-
-async fn get_user(
-    State(state): State<ScimState>,
-    Path(id): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-) -> ApiResult<Response> {
-    let projection = projection_from(&q)?;
-    let rendered = state.get_user(&id).await?;
-    Ok(conditional_get(&state, &headers, &rendered, &projection))
+/// `/Users…` or `/Groups…`: the same handlers, told which resource type they serve.
+fn resource_routes(kind: Kind) -> Router<ScimState> {
+    let endpoint = kind.endpoint();
+    Router::new()
+        .route(
+            endpoint,
+            get(
+                move |State(state): State<ScimState>, Query(q): Query<HashMap<String, String>>| async move {
+                    list_of(&state, kind, search_from_query(&q)?).await
+                },
+            )
+            .post(
+                move |State(state): State<ScimState>,
+                      Query(q): Query<HashMap<String, String>>,
+                      headers: HeaderMap,
+                      body: Body| async move {
+                    let projection = projection_from(&q)?;
+                    let rendered = state.create(kind, json_body(&headers, body).await?).await?;
+                    ApiResult::Ok(resource_response(&state, StatusCode::CREATED, &rendered, &projection))
+                },
+            ),
+        )
+        .route(
+            &format!("{endpoint}/.search"),
+            post(
+                move |State(state): State<ScimState>, headers: HeaderMap, body: Body| async move {
+                    list_of(&state, kind, search_body(&headers, body).await?).await
+                },
+            ),
+        )
+        .route(
+            &format!("{endpoint}/{{id}}"),
+            get(
+                move |State(state): State<ScimState>,
+                      Path(id): Path<String>,
+                      Query(q): Query<HashMap<String, String>>,
+                      headers: HeaderMap| async move {
+                    let projection = projection_from(&q)?;
+                    let rendered = state.get(kind, &id, &projection).await?;
+                    ApiResult::Ok(conditional_get(&state, &headers, &rendered, &projection))
+                },
+            )
+            .put(
+                move |State(state): State<ScimState>,
+                      Path(id): Path<String>,
+                      Query(q): Query<HashMap<String, String>>,
+                      headers: HeaderMap,
+                      body: Body| async move {
+                    let projection = projection_from(&q)?;
+                    let body = json_body(&headers, body).await?;
+                    let if_match = precondition(&headers, header::IF_MATCH);
+                    let rendered = state.replace(kind, &id, body, if_match.as_ref()).await?;
+                    ApiResult::Ok(resource_response(&state, StatusCode::OK, &rendered, &projection))
+                },
+            )
+            .patch(
+                move |State(state): State<ScimState>,
+                      Path(id): Path<String>,
+                      Query(q): Query<HashMap<String, String>>,
+                      headers: HeaderMap,
+                      body: Body| async move {
+                    let projection = projection_from(&q)?;
+                    let body = json_body(&headers, body).await?;
+                    let if_match = precondition(&headers, header::IF_MATCH);
+                    let rendered = state.patch(kind, &id, body, if_match.as_ref()).await?;
+                    ApiResult::Ok(resource_response(&state, StatusCode::OK, &rendered, &projection))
+                },
+            )
+            .delete(
+                move |State(state): State<ScimState>, Path(id): Path<String>, headers: HeaderMap| async move {
+                    let if_match = precondition(&headers, header::IF_MATCH);
+                    state.delete(kind, &id, if_match.as_ref()).await?;
+                    ApiResult::Ok(StatusCode::NO_CONTENT)
+                },
+            ),
+        )
 }
 
 /// `If-None-Match` on a GET: 304 when the client's copy is current.
@@ -352,152 +372,6 @@ fn conditional_get(
         return response;
     }
     resource_response(state, StatusCode::OK, rendered, projection)
-}
-
-async fn replace_user(
-    State(state): State<ScimState>,
-    Path(id): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-    body: Body,
-) -> ApiResult<Response> {
-    let projection = projection_from(&q)?;
-    let body = json_body(&headers, body).await?;
-    let rendered = state
-        .replace_user(&id, body, precondition(&headers, header::IF_MATCH).as_ref())
-        .await?;
-    Ok(resource_response(
-        &state,
-        StatusCode::OK,
-        &rendered,
-        &projection,
-    ))
-}
-
-async fn patch_user(
-    State(state): State<ScimState>,
-    Path(id): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-    body: Body,
-) -> ApiResult<Response> {
-    let projection = projection_from(&q)?;
-    let body = json_body(&headers, body).await?;
-    let rendered = state
-        .patch_user(&id, body, precondition(&headers, header::IF_MATCH).as_ref())
-        .await?;
-    Ok(resource_response(
-        &state,
-        StatusCode::OK,
-        &rendered,
-        &projection,
-    ))
-}
-
-async fn delete_user(
-    State(state): State<ScimState>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-) -> ApiResult<StatusCode> {
-    state
-        .delete_user(&id, precondition(&headers, header::IF_MATCH).as_ref())
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-// ---- Groups ----
-
-async fn list_groups(
-    State(state): State<ScimState>,
-    Query(q): Query<HashMap<String, String>>,
-) -> ApiResult<Response> {
-    list_of(&state, Kind::Group, search_from_query(&q)?).await
-}
-
-async fn search_groups(
-    State(state): State<ScimState>,
-    headers: HeaderMap,
-    body: Body,
-) -> ApiResult<Response> {
-    list_of(&state, Kind::Group, search_body(&headers, body).await?).await
-}
-
-async fn create_group(
-    State(state): State<ScimState>,
-    Query(q): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-    body: Body,
-) -> ApiResult<Response> {
-    let projection = projection_from(&q)?;
-    let rendered = state.create_group(json_body(&headers, body).await?).await?;
-    Ok(resource_response(
-        &state,
-        StatusCode::CREATED,
-        &rendered,
-        &projection,
-    ))
-}
-
-async fn get_group(
-    State(state): State<ScimState>,
-    Path(id): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-) -> ApiResult<Response> {
-    let projection = projection_from(&q)?;
-    let rendered = state.get_group(&id, projection.shows("members")).await?;
-    Ok(conditional_get(&state, &headers, &rendered, &projection))
-}
-
-async fn replace_group(
-    State(state): State<ScimState>,
-    Path(id): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-    body: Body,
-) -> ApiResult<Response> {
-    let projection = projection_from(&q)?;
-    let body = json_body(&headers, body).await?;
-    let rendered = state
-        .replace_group(&id, body, precondition(&headers, header::IF_MATCH).as_ref())
-        .await?;
-    Ok(resource_response(
-        &state,
-        StatusCode::OK,
-        &rendered,
-        &projection,
-    ))
-}
-
-async fn patch_group(
-    State(state): State<ScimState>,
-    Path(id): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-    body: Body,
-) -> ApiResult<Response> {
-    let projection = projection_from(&q)?;
-    let body = json_body(&headers, body).await?;
-    let rendered = state
-        .patch_group(&id, body, precondition(&headers, header::IF_MATCH).as_ref())
-        .await?;
-    Ok(resource_response(
-        &state,
-        StatusCode::OK,
-        &rendered,
-        &projection,
-    ))
-}
-
-async fn delete_group(
-    State(state): State<ScimState>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-) -> ApiResult<StatusCode> {
-    state
-        .delete_group(&id, precondition(&headers, header::IF_MATCH).as_ref())
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
 }
 
 // ---- across resource types, Bulk, discovery ----

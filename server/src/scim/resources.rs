@@ -3,6 +3,7 @@
 //! edit.
 
 use super::error::{ApiError, ApiResult};
+use super::query::Projection;
 use super::schema::Kind;
 use super::ScimState;
 use serde_json::{json, Value};
@@ -101,6 +102,61 @@ const RACE_RETRIES: usize = 5;
 impl ScimState {
     pub fn location(&self, kind: Kind, id: &str) -> String {
         format!("{}{}/{id}", self.base_url, kind.endpoint())
+    }
+
+    // ---- either resource type ----
+
+    pub async fn create(&self, kind: Kind, body: Value) -> ApiResult<Rendered> {
+        match kind {
+            Kind::User => self.create_user(body).await,
+            Kind::Group => self.create_group(body).await,
+        }
+    }
+
+    /// One resource; a group's members are loaded only when the answer shows them.
+    pub async fn get(&self, kind: Kind, id: &str, projection: &Projection) -> ApiResult<Rendered> {
+        match kind {
+            Kind::User => self.get_user(id).await,
+            Kind::Group => self.get_group(id, projection.shows("members")).await,
+        }
+    }
+
+    pub async fn replace(
+        &self,
+        kind: Kind,
+        id: &str,
+        body: Value,
+        precondition: Option<&Precondition>,
+    ) -> ApiResult<Rendered> {
+        match kind {
+            Kind::User => self.replace_user(id, body, precondition).await,
+            Kind::Group => self.replace_group(id, body, precondition).await,
+        }
+    }
+
+    pub async fn patch(
+        &self,
+        kind: Kind,
+        id: &str,
+        body: Value,
+        precondition: Option<&Precondition>,
+    ) -> ApiResult<Rendered> {
+        match kind {
+            Kind::User => self.patch_user(id, body, precondition).await,
+            Kind::Group => self.patch_group(id, body, precondition).await,
+        }
+    }
+
+    pub async fn delete(
+        &self,
+        kind: Kind,
+        id: &str,
+        precondition: Option<&Precondition>,
+    ) -> ApiResult<()> {
+        match kind {
+            Kind::User => self.delete_user(id, precondition).await,
+            Kind::Group => self.delete_group(id, precondition).await,
+        }
     }
 
     // ---- users ----

@@ -148,6 +148,19 @@ impl CustomAttributeStore for SqliteStore {
         .bind(&ext_path)
         .execute(&mut *tx)
         .await?;
+        // A resource without the extension object no longer lists it in `schemas`.
+        sqlx::query(&format!(
+            "UPDATE {} SET resource = json_set(resource, '$.schemas',
+                 (SELECT json_group_array(value) FROM json_each(resource, '$.schemas') WHERE value != ?))
+             WHERE json_extract(resource, ?) IS NULL
+               AND EXISTS (SELECT 1 FROM json_each(resource, '$.schemas') WHERE value = ?)",
+            table(t)
+        ))
+        .bind(extension_of(t))
+        .bind(&ext_path)
+        .bind(extension_of(t))
+        .execute(&mut *tx)
+        .await?;
         sqlx::query("DELETE FROM custom_attributes WHERE object_type = ? AND name_key = ?")
             .bind(type_str(t))
             .bind(stored.to_lowercase())
@@ -210,11 +223,11 @@ mod tests {
             .unwrap();
         let ext = crate::STEWARD_USER_EXTENSION;
         let with = store
-            .create_user(json!({"userName": "a", ext: {"badgeColour": "red", "other": 1}}))
+            .create_user(json!({"userName": "a", "schemas": [crate::USER_SCHEMA, ext], ext: {"badgeColour": "red", "other": 1}}))
             .await
             .unwrap();
         let only = store
-            .create_user(json!({"userName": "b", ext: {"badgeColour": "blue"}}))
+            .create_user(json!({"userName": "b", "schemas": [crate::USER_SCHEMA, ext], ext: {"badgeColour": "blue"}}))
             .await
             .unwrap();
         store.create_user(json!({"userName": "c"})).await.unwrap();
@@ -242,6 +255,16 @@ mod tests {
             only.resource.get(ext).is_none(),
             "an emptied extension goes too"
         );
+        assert_eq!(
+            only.resource["schemas"],
+            json!([crate::USER_SCHEMA]),
+            "and its URN"
+        );
+        assert!(with.resource["schemas"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s == ext));
         let left = store.custom_attributes().await.unwrap();
         assert_eq!(left.len(), 1);
         assert_eq!(left[0].object_type, ObjectType::Group);
