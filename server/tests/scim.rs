@@ -1301,32 +1301,35 @@ async fn groups_hold_users_and_groups() {
     );
 
     // PATCH add (a value list), remove by filter, and Entra's remove with a value list
-    // (which removes only those listed).
+    // (which removes only those listed). A PATCH that only changes members is applied to the
+    // membership rows and answered 204 with the new ETag (RFC 7644 §3.5.2), unless the client
+    // asks for attributes.
+    let before = scim.get(&opath).await.expect(200).etag();
     let r = scim
         .patch(
             &opath,
             json!([{"op": "add", "path": "members", "value": [{"value": ben}]}]),
         )
         .await
-        .expect(200);
+        .expect(204);
+    assert_ne!(r.etag(), before);
     assert_eq!(
-        values(&r.body, "members"),
+        values(&scim.get(&opath).await.expect(200).body, "members"),
         sorted(vec![ann.clone(), ben.clone(), inner_id.clone()])
     );
-    let r = scim
-        .patch(
-            &opath,
-            json!([{"op": "remove", "path": format!("members[value eq \"{ann}\"]")}]),
-        )
-        .await
-        .expect(200);
+    scim.patch(
+        &opath,
+        json!([{"op": "remove", "path": format!("members[value eq \"{ann}\"]")}]),
+    )
+    .await
+    .expect(204);
     assert_eq!(
-        values(&r.body, "members"),
+        values(&scim.get(&opath).await.expect(200).body, "members"),
         sorted(vec![ben.clone(), inner_id.clone()])
     );
     let r = scim
         .patch(
-            &opath,
+            &format!("{opath}?attributes=members"),
             json!([{"op": "Remove", "path": "members", "value": [{"value": inner_id}]}]),
         )
         .await
@@ -1808,7 +1811,7 @@ async fn scim_writes_land_in_the_change_feed() {
         json!([{"op": "remove", "path": format!("members[value eq \"{user}\"]")}]),
     )
     .await
-    .expect(200);
+    .expect(204);
     scim.delete(&upath).await.expect(204);
     scim.delete(&format!("/Groups/{group}")).await.expect(204);
 
@@ -1934,14 +1937,16 @@ async fn deleted_user_leaves_its_groups_and_does_not_block_them() {
         .await;
     assert_eq!(found["totalResults"], 0);
     // The group can still be changed.
-    let r = scim
-        .patch(
-            &gpath,
-            json!([{"op": "add", "path": "members", "value": [{"value": joiner}]}]),
-        )
-        .await
-        .expect(200);
-    assert_eq!(values(&r.body, "members"), sorted(vec![stays, joiner]));
+    scim.patch(
+        &gpath,
+        json!([{"op": "add", "path": "members", "value": [{"value": joiner}]}]),
+    )
+    .await
+    .expect(204);
+    assert_eq!(
+        values(&scim.get(&gpath).await.expect(200).body, "members"),
+        sorted(vec![stays, joiner])
+    );
 }
 
 #[tokio::test]

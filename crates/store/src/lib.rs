@@ -167,6 +167,17 @@ pub trait DirectoryStore: Send + Sync {
     async fn add_member(&self, group: GroupId, member: Member) -> StoreResult<bool>;
     /// Removes a direct member; `false` when it was not one.
     async fn remove_member(&self, group: GroupId, member_id: &str) -> StoreResult<bool>;
+    /// Adds and removes direct members in one transaction, without reading the others: what a
+    /// SCIM PATCH of a group's members does, however large the group. Members already there
+    /// (or already gone) are skipped; with `if_version`, refuses with
+    /// [`StoreError::VersionMismatch`] when the group changed first.
+    async fn change_members(
+        &self,
+        group: GroupId,
+        add: Vec<Member>,
+        remove: Vec<String>,
+        if_version: Option<i64>,
+    ) -> StoreResult<Group>;
     async fn members(&self, group: GroupId) -> StoreResult<Vec<Member>>;
     /// Direct members with their names, users and groups, by name.
     async fn member_details(&self, group: GroupId) -> StoreResult<Vec<MemberDetail>>;

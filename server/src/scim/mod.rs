@@ -343,7 +343,15 @@ fn resource_routes(kind: Kind) -> Router<ScimState> {
                     let projection = projection_from(&q)?;
                     let body = json_body(&headers, body).await?;
                     let if_match = precondition(&headers, header::IF_MATCH);
-                    let rendered = state.patch(kind, &id, body, if_match.as_ref()).await?;
+                    let mut rendered = state.patch(kind, &id, body, if_match.as_ref()).await?;
+                    if rendered.body.is_null() {
+                        // A member-only group PATCH: no body unless the client asked for
+                        // attributes.
+                        if projection.attributes.is_empty() {
+                            return ApiResult::Ok(no_content(&rendered));
+                        }
+                        rendered = state.get(kind, &id, &projection).await?;
+                    }
                     ApiResult::Ok(resource_response(&state, StatusCode::OK, &rendered, &projection))
                 },
             )
@@ -355,6 +363,19 @@ fn resource_routes(kind: Kind) -> Router<ScimState> {
                 },
             ),
         )
+}
+
+/// `204 No Content` with the new ETag and the location.
+fn no_content(rendered: &Rendered) -> Response {
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    let headers = response.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&rendered.etag()) {
+        headers.insert(header::ETAG, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&rendered.location) {
+        headers.insert(header::LOCATION, v);
+    }
+    response
 }
 
 /// `If-None-Match` on a GET: 304 when the client's copy is current.

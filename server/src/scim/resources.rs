@@ -409,6 +409,9 @@ impl ScimState {
         precondition: Option<&Precondition>,
     ) -> ApiResult<Rendered> {
         let patch = patch_request(body, self)?;
+        if let Some(delta) = member_delta(&patch) {
+            return self.patch_members(id, delta, precondition).await;
+        }
         let mut attempt = 0;
         loop {
             let before = self.existing_group(id).await?;
@@ -437,6 +440,36 @@ impl ScimState {
         }
     }
 
+    /// A PATCH that only adds and removes members, applied to the membership rows without
+    /// reading the others. Answered without a body (`204`, RFC 7644 §3.5.2 allows it):
+    /// rendering a group of many thousands of members back would cost what the fast path saves.
+    async fn patch_members(
+        &self,
+        id: &str,
+        delta: MemberDelta,
+        precondition: Option<&Precondition>,
+    ) -> ApiResult<Rendered> {
+        let group = self.existing_group(id).await?;
+        let expected = precondition.map(|p| p.expect(group.version)).transpose()?;
+        let add = self.members_of(&json!({ "members": delta.add })).await?;
+        let group = self
+            .store
+            .change_members(group.id, add, delta.remove, expected)
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound { what, id } if what != "group" => ApiError::bad_request(
+                    ScimType::InvalidValue,
+                    format!("members: no {what} has the id {id:?}"),
+                ),
+                other => other.into(),
+            })?;
+        Ok(Rendered {
+            body: Value::Null,
+            version: group.version,
+            location: self.location(Kind::Group, &group.id.to_string()),
+        })
+    }
+
     pub async fn delete_group(
         &self,
         id: &str,
@@ -451,9 +484,132 @@ impl ScimState {
     }
 }
 
+/// The net membership change of a PATCH that does nothing else.
+#[derive(Debug, Default, PartialEq)]
+struct MemberDelta {
+    /// Member objects to add (`value`, optionally `type`).
+    add: Vec<Value>,
+    /// Ids to remove.
+    remove: Vec<String>,
+}
+
+/// The members a PATCH adds and removes, when that is all it does: `add` on `members` with a
+/// value or list, `remove` of `members[value eq "id"]`, or the legacy `remove` of `members`
+/// with a value list (a `remove` of `members` without a value empties the group and takes the
+/// general path). Later operations win over earlier ones for the same id, as applying them in
+/// order would.
+fn member_delta(patch: &PatchOp) -> Option<MemberDelta> {
+    use std::collections::BTreeMap;
+    use steward_scim::{CompValue, CompareOp, Filter, PatchOpKind, PatchPath};
+    let is_members = |p: &steward_scim::AttrPath| {
+        p.sub_attr.is_none()
+            && p.name.eq_ignore_ascii_case("members")
+            && p.urn
+                .as_deref()
+                .is_none_or(|u| u.eq_ignore_ascii_case(steward_scim::urn::GROUP))
+    };
+    let id_of = |item: &Value| {
+        item.get("value")
+            .and_then(Value::as_str)
+            .map(|v| v.trim().to_lowercase())
+            .filter(|v| !v.is_empty())
+    };
+    // id -> Some(member object) to add, None to remove; in the order first seen.
+    let mut net: BTreeMap<String, (usize, Option<Value>)> = BTreeMap::new();
+    let mut order = 0;
+    let mut set = |id: String, item: Option<Value>| {
+        order += 1;
+        net.insert(id, (order, item));
+    };
+    for op in &patch.operations {
+        let path = op.parsed_path().ok()??;
+        match (op.op, &path) {
+            (PatchOpKind::Add, PatchPath::Attribute(p)) if is_members(p) => {
+                let items = match op.value.as_ref()? {
+                    Value::Array(items) => items.clone(),
+                    one @ Value::Object(_) => vec![one.clone()],
+                    _ => return None,
+                };
+                for item in items {
+                    set(id_of(&item)?, Some(item));
+                }
+            }
+            (
+                PatchOpKind::Remove,
+                PatchPath::ValuePath {
+                    path,
+                    filter:
+                        Filter::Compare {
+                            path: by,
+                            op: CompareOp::Eq,
+                            value: CompValue::String(id),
+                        },
+                    sub_attr: None,
+                },
+            ) if is_members(path)
+                && by.urn.is_none()
+                && by.sub_attr.is_none()
+                && by.name.eq_ignore_ascii_case("value") =>
+            {
+                set(id.trim().to_lowercase(), None);
+            }
+            (PatchOpKind::Remove, PatchPath::Attribute(p)) if is_members(p) => {
+                let Value::Array(items) = op.value.as_ref()? else {
+                    return None;
+                };
+                for item in items {
+                    set(id_of(item)?, None);
+                }
+            }
+            _ => return None,
+        }
+    }
+    let mut entries: Vec<(String, (usize, Option<Value>))> = net.into_iter().collect();
+    entries.sort_by_key(|(_, (order, _))| *order);
+    let mut delta = MemberDelta::default();
+    for (id, (_, item)) in entries {
+        match item {
+            Some(item) => delta.add.push(item),
+            None => delta.remove.push(id),
+        }
+    }
+    Some(delta)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::Precondition;
+    use super::{member_delta, PatchOp, Precondition};
+
+    #[test]
+    fn member_only_patches_take_the_fast_path() {
+        let patch = |ops: serde_json::Value| -> PatchOp {
+            serde_json::from_value(serde_json::json!({ "Operations": ops })).unwrap()
+        };
+        let delta = member_delta(&patch(serde_json::json!([
+            {"op": "add", "path": "members", "value": [{"value": "A"}, {"value": "b", "type": "User"}]},
+            {"op": "remove", "path": "members[value eq \"a\"]"},
+            {"op": "Remove", "path": "members", "value": [{"value": "c"}]},
+            {"op": "add", "path": "members", "value": {"value": "c"}}
+        ])))
+        .unwrap();
+        assert_eq!(
+            delta.add,
+            [
+                serde_json::json!({"value": "b", "type": "User"}),
+                serde_json::json!({"value": "c"})
+            ]
+        );
+        assert_eq!(delta.remove, ["a"]);
+        for other in [
+            serde_json::json!([{"op": "remove", "path": "members"}]),
+            serde_json::json!([{"op": "replace", "path": "members", "value": []}]),
+            serde_json::json!([{"op": "add", "path": "members", "value": [{"value": "a"}]},
+                               {"op": "replace", "path": "displayName", "value": "x"}]),
+            serde_json::json!([{"op": "remove", "path": "members[display eq \"a\"]"}]),
+        ] {
+            assert_eq!(member_delta(&patch(other.clone())), None, "{other}");
+        }
+    }
 
     #[test]
     fn preconditions_read_weak_and_strong_etags() {

@@ -901,6 +901,56 @@ impl DirectoryStore for SqliteStore {
         Ok(true)
     }
 
+    async fn change_members(
+        &self,
+        group: GroupId,
+        add: Vec<Member>,
+        remove: Vec<String>,
+        if_version: Option<i64>,
+    ) -> StoreResult<Group> {
+        let mut tx = self.write_tx().await?;
+        let before = Self::group_in_tx(&mut tx, group).await?;
+        if let Some(expected) = if_version {
+            if expected != before.version {
+                return Err(StoreError::VersionMismatch {
+                    current: before.version,
+                });
+            }
+        }
+        let now = Utc::now();
+        let mut changes = Vec::new();
+        for id in remove {
+            let removed =
+                sqlx::query("DELETE FROM group_members WHERE group_id = ? AND member_id = ?")
+                    .bind(group.to_string())
+                    .bind(&id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected()
+                    > 0;
+            if removed {
+                changes.push((
+                    ObjectType::Group,
+                    group.to_string(),
+                    ChangeKind::MemberRemoved,
+                    Some(json!({ "member": id })),
+                ));
+            }
+        }
+        for member in dedup_members(add) {
+            if insert_member(&mut tx, group, &member, now).await? {
+                changes.push(member_change(group, &member, ChangeKind::MemberAdded));
+            }
+        }
+        if changes.is_empty() {
+            return Ok(before);
+        }
+        bump_group(&mut tx, group).await?;
+        let after = Self::group_in_tx(&mut tx, group).await?;
+        self.commit_changes(tx, changes).await?;
+        Ok(after)
+    }
+
     async fn members(&self, group: GroupId) -> StoreResult<Vec<Member>> {
         let rows = sqlx::query("SELECT member_id, member_type FROM group_members WHERE group_id = ? ORDER BY created_at, member_id")
             .bind(group.to_string())
@@ -1787,5 +1837,76 @@ mod tests {
         );
         store.hard_delete_user(user.id).await.unwrap();
         assert_eq!(found("king").await, 0);
+    }
+
+    #[tokio::test]
+    async fn member_changes_apply_without_reading_the_group() {
+        let store = SqliteStore::in_memory().await.unwrap();
+        let ada = store.create_user(ada()).await.unwrap();
+        let grace = store
+            .create_user(json!({"userName": "grace@example.com"}))
+            .await
+            .unwrap();
+        let as_member = |id: UserId| Member {
+            id: id.to_string(),
+            member_type: MemberType::User,
+        };
+        let group = store
+            .create_group(json!({"displayName": "Pioneers"}), vec![as_member(ada.id)])
+            .await
+            .unwrap();
+        let seq = *store.subscribe_changes().borrow();
+        let after = store
+            .change_members(
+                group.id,
+                vec![as_member(grace.id), as_member(grace.id)],
+                vec![ada.id.to_string()],
+                Some(group.version),
+            )
+            .await
+            .unwrap();
+        assert_eq!(after.version, group.version + 1);
+        let ids: Vec<String> = store
+            .members(group.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|m| m.id)
+            .collect();
+        assert_eq!(
+            ids,
+            [grace.id.to_string()],
+            "removed first, then the adds that are new"
+        );
+        assert_eq!(
+            kinds_after(&store, seq).await,
+            [ChangeKind::MemberRemoved, ChangeKind::MemberAdded]
+        );
+        // Nothing to do: no change, same version.
+        let same = store
+            .change_members(
+                group.id,
+                vec![as_member(grace.id)],
+                vec!["nobody".into()],
+                None,
+            )
+            .await
+            .unwrap();
+        assert_eq!(same.version, after.version);
+        let err = store
+            .change_members(group.id, vec![], vec![grace.id.to_string()], Some(1))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::VersionMismatch { .. }), "{err:?}");
+        let err = store
+            .change_members(group.id, vec![as_member(UserId::new())], vec![], None)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
+        assert_eq!(
+            store.members(group.id).await.unwrap().len(),
+            1,
+            "nothing half-written"
+        );
     }
 }
