@@ -48,6 +48,12 @@ test("creates a group, adds a user and a nested group with the picker, edits and
   await page.getByRole("button", { name: `Add ${inner}` }).click();
   await expect(members.getByRole("row").filter({ hasText: inner })).toHaveCount(1);
   await expect(page.getByRole("heading", { name: /Members \(2\)/ })).toBeVisible();
+  // The member list filters on the server (groups may have many thousands of members).
+  await page.getByLabel("Filter members").fill("vaughan");
+  await expect(page.getByTestId("member-count")).toHaveText("(1 match)");
+  await expect(members.getByRole("row")).toHaveCount(2);
+  await page.getByLabel("Filter members").fill("");
+  await expect(members.getByRole("row")).toHaveCount(3);
   // Members already in the group are not offered again.
   await page.getByLabel("Add members").fill(`Vaughan ${stamp}`);
   await expect(page.getByText("No users or groups match")).toBeVisible();

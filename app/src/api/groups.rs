@@ -85,8 +85,17 @@ pub struct GroupDetail {
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-    pub members: Vec<MemberRow>,
 }
+
+/// Members shown on a group's page: the first [`MEMBERS_SHOWN`] by name (of those matching
+/// the filter), and how many match in all.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MemberPage {
+    pub rows: Vec<MemberRow>,
+    pub total: i64,
+}
+
+pub const MEMBERS_SHOWN: u32 = 100;
 
 #[cfg(feature = "ssr")]
 fn parse_group_id(id: &str) -> Result<steward_store::GroupId, AppError> {
@@ -129,11 +138,6 @@ pub async fn get_group(id: String) -> Result<GroupDetail, AppError> {
     srv::require_role(Role::GlobalAdministrator)?;
     let state = srv::portal_state()?;
     let group = load_group(&state, &id).await?;
-    let members = state
-        .store
-        .member_details(group.id)
-        .await
-        .map_err(srv::internal)?;
     Ok(GroupDetail {
         id: group.id.to_string(),
         display_name: group.display_name.clone(),
@@ -142,7 +146,24 @@ pub async fn get_group(id: String) -> Result<GroupDetail, AppError> {
         version: group.version,
         created_at: group.created_at,
         updated_at: group.updated_at,
-        members: members
+    })
+}
+
+/// A group's members by name, filtered by name or user name: a page stays small however
+/// large the group.
+#[server(endpoint = "group_members")]
+pub async fn group_members(group: String, filter: String) -> Result<MemberPage, AppError> {
+    srv::require_role(Role::GlobalAdministrator)?;
+    let state = srv::portal_state()?;
+    let target = load_group(&state, &group).await?;
+    let page = state
+        .store
+        .member_page(target.id, Some(filter.as_str()), MEMBERS_SHOWN)
+        .await
+        .map_err(srv::internal)?;
+    Ok(MemberPage {
+        rows: page
+            .items
             .into_iter()
             .map(|m| MemberRow {
                 id: m.id,
@@ -151,6 +172,7 @@ pub async fn get_group(id: String) -> Result<GroupDetail, AppError> {
                 detail: m.user_name,
             })
             .collect(),
+        total: page.total,
     })
 }
 
@@ -383,14 +405,6 @@ pub async fn member_candidates(group: String, query: String) -> Result<Vec<Membe
         return Ok(Vec::new());
     }
     let target = load_group(&state, &group).await?;
-    let existing: std::collections::HashSet<String> = state
-        .store
-        .members(target.id)
-        .await
-        .map_err(srv::internal)?
-        .into_iter()
-        .map(|m| m.id)
-        .collect();
     let users = state
         .store
         .list_users(&steward_store::UserQuery {
@@ -429,6 +443,15 @@ pub async fn member_candidates(group: String, query: String) -> Result<Vec<Membe
         display: g.display_name,
         detail: format!("{} members", g.member_count),
     }));
+    // Only the candidates are checked for membership, not the whole group.
+    let ids: Vec<String> = out.iter().map(|c| c.id.clone()).collect();
+    let existing: std::collections::HashSet<String> = state
+        .store
+        .members_among(target.id, &ids)
+        .await
+        .map_err(srv::internal)?
+        .into_iter()
+        .collect();
     out.retain(|c| c.id != group && !existing.contains(&c.id));
     Ok(out)
 }

@@ -2,8 +2,8 @@
 //! properties (edited with a version check), and deleting it.
 
 use crate::api::{
-    get_group, member_candidates, AddGroupMember, DeleteGroup, MemberRow, RemoveGroupMember,
-    UpdateGroup,
+    get_group, group_members, member_candidates, AddGroupMember, DeleteGroup, MemberRow,
+    RemoveGroupMember, UpdateGroup,
 };
 use crate::components::{format_time, ErrorPanel, FieldMessage, FormError};
 use crate::error::AppError;
@@ -59,6 +59,8 @@ pub fn GroupDetailPage() -> impl IntoView {
     let add = ServerAction::<AddGroupMember>::new();
     let remove = ServerAction::<RemoveGroupMember>::new();
     let delete = ServerAction::<DeleteGroup>::new();
+    // Member changes bump the group's version too: reload it so the edit form saves against
+    // the current one.
     let group = Resource::new(
         move || {
             (
@@ -89,12 +91,7 @@ pub fn GroupDetailPage() -> impl IntoView {
                 match group.await {
                     Err(e) => view! { <Title text="Group"/><ErrorPanel error=e/> }.into_any(),
                     Ok(g) => {
-                        let count = g.members.len();
-                        let subtitle = if g.description.is_empty() {
-                            format!("{count} direct member{}", if count == 1 { "" } else { "s" })
-                        } else {
-                            g.description.clone()
-                        };
+                        let subtitle = g.description.clone();
                         let (gid, gid2, gid3, gid4) = (g.id.clone(), g.id.clone(), g.id.clone(), g.id.clone());
                         let name = g.display_name.clone();
                         view! {
@@ -104,11 +101,7 @@ pub fn GroupDetailPage() -> impl IntoView {
                                 <p class="page-subtitle">{subtitle}</p>
                             </div>
                             <FormError error/>
-                            <section class="card">
-                                <h2>"Members " <span class="muted">{format!("({count})")}</span></h2>
-                                <MemberPicker group=gid.clone() add/>
-                                <MemberTable group=gid members=g.members.clone() remove/>
-                            </section>
+                            <MembersCard group=gid add remove/>
                             <section class="card form-card">
                                 <h2>"Properties"</h2>
                                 <FormError error=update_error/>
@@ -144,6 +137,58 @@ pub fn GroupDetailPage() -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+}
+
+/// The members, filtered on the server: the first hundred by name (`MEMBERS_SHOWN`).
+#[component]
+fn MembersCard(
+    group: String,
+    add: ServerAction<AddGroupMember>,
+    remove: ServerAction<RemoveGroupMember>,
+) -> impl IntoView {
+    let (filter, set_filter) = signal(String::new());
+    let lookup = group.clone();
+    let members = Resource::new(
+        move || (filter.get(), add.version().get(), remove.version().get()),
+        move |(filter, ..)| group_members(lookup.clone(), filter),
+    );
+    view! {
+        <section class="card">
+            <Transition fallback=|| view! { <h2>"Members"</h2> }>
+                {move || Suspend::new(async move {
+                    let heading = match members.await {
+                        Ok(page) if filter.get_untracked().trim().is_empty() => format!("({})", page.total),
+                        Ok(page) => format!("({} match)", page.total),
+                        Err(_) => String::new(),
+                    };
+                    view! { <h2>"Members " <span class="muted" data-testid="member-count">{heading}</span></h2> }
+                })}
+            </Transition>
+            <MemberPicker group=group.clone() add/>
+            <div class="picker">
+                <label for="member-filter">"Filter members"</label>
+                <input id="member-filter" type="search" autocomplete="off" placeholder="Name or user name"
+                    prop:value=filter on:input=move |ev| set_filter.set(event_target_value(&ev))/>
+            </div>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || {
+                    let group = group.clone();
+                    Suspend::new(async move {
+                        match members.await {
+                            Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
+                            Ok(page) => {
+                                let shown = page.rows.len() as i64;
+                                let more = (page.total > shown).then(|| view! {
+                                    <p class="hint">{format!("Showing the first {shown} of {} by name; filter to find the others.", page.total)}</p>
+                                });
+                                view! { <MemberTable group members=page.rows remove/> {more} }.into_any()
+                            }
+                        }
+                    })
+                }}
+            </Transition>
+        </section>
     }
 }
 

@@ -181,6 +181,16 @@ pub trait DirectoryStore: Send + Sync {
     async fn members(&self, group: GroupId) -> StoreResult<Vec<Member>>;
     /// Direct members with their names, users and groups, by name.
     async fn member_details(&self, group: GroupId) -> StoreResult<Vec<MemberDetail>>;
+    /// The first `limit` direct members by name whose name or userName contains `search`
+    /// (ignoring case), and how many match in all: for pages of groups of any size.
+    async fn member_page(
+        &self,
+        group: GroupId,
+        search: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Page<MemberDetail>>;
+    /// Which of `ids` are direct members of the group.
+    async fn members_among(&self, group: GroupId, ids: &[String]) -> StoreResult<Vec<String>>;
 }
 
 /// Bearer tokens for the inbound SCIM endpoint, stored as hashes.

@@ -968,20 +968,48 @@ impl DirectoryStore for SqliteStore {
     }
 
     async fn member_details(&self, group: GroupId) -> StoreResult<Vec<MemberDetail>> {
-        let rows = sqlx::query(
-            "SELECT gm.member_id, gm.member_type,
-                    coalesce(nullif(u.display_name, ''), u.user_name, g.display_name, '') AS display,
-                    coalesce(u.user_name, '') AS user_name
-             FROM group_members gm
+        Ok(self.member_page(group, None, u32::MAX).await?.items)
+    }
+
+    async fn member_page(
+        &self,
+        group: GroupId,
+        search: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Page<MemberDetail>> {
+        // Members in the recycle bin are hidden (they keep the membership for a restore).
+        const FROM: &str = "FROM group_members gm
              LEFT JOIN users u ON gm.member_type = 'user' AND u.id = gm.member_id
              LEFT JOIN groups g ON gm.member_type = 'group' AND g.id = gm.member_id
-             WHERE gm.group_id = ? AND u.deleted_at IS NULL
-             ORDER BY display COLLATE NOCASE, gm.member_id",
-        )
-        .bind(group.to_string())
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
+             WHERE gm.group_id = ?1 AND u.deleted_at IS NULL";
+        const DISPLAY: &str =
+            "coalesce(nullif(u.display_name, ''), u.user_name, g.display_name, '')";
+        let pattern = search
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(like_pattern);
+        let filter = if pattern.is_some() {
+            format!(" AND (lower({DISPLAY}) LIKE ?2 ESCAPE '\\' OR coalesce(u.user_name_key, '') LIKE ?2 ESCAPE '\\')")
+        } else {
+            String::new()
+        };
+        let sql = format!(
+            "SELECT gm.member_id, gm.member_type, {DISPLAY} AS display,
+                    coalesce(u.user_name, '') AS user_name
+             {FROM}{filter}
+             ORDER BY display COLLATE NOCASE, gm.member_id LIMIT {limit}"
+        );
+        let count_sql = format!("SELECT count(*) {FROM}{filter}");
+        let mut query = sqlx::query(&sql).bind(group.to_string());
+        let mut count = sqlx::query_scalar::<_, i64>(&count_sql).bind(group.to_string());
+        if let Some(p) = &pattern {
+            query = query.bind(p);
+            count = count.bind(p);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        let total = count.fetch_one(&self.pool).await?;
+        let items = rows
+            .iter()
             .map(|row| {
                 let t: String = row.try_get("member_type")?;
                 Ok(MemberDetail {
@@ -991,7 +1019,24 @@ impl DirectoryStore for SqliteStore {
                     user_name: row.try_get("user_name")?,
                 })
             })
-            .collect()
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(Page { items, total })
+    }
+
+    async fn members_among(&self, group: GroupId, ids: &[String]) -> StoreResult<Vec<String>> {
+        let mut out = Vec::new();
+        for chunk in ids.chunks(500) {
+            let placeholders = vec!["?"; chunk.len()].join(", ");
+            let sql = format!(
+                "SELECT member_id FROM group_members WHERE group_id = ? AND member_id IN ({placeholders})"
+            );
+            let mut query = sqlx::query_scalar::<_, String>(&sql).bind(group.to_string());
+            for id in chunk {
+                query = query.bind(id);
+            }
+            out.extend(query.fetch_all(&self.pool).await?);
+        }
+        Ok(out)
     }
 }
 
@@ -1595,6 +1640,20 @@ mod tests {
                 page.items[0].description.as_str()
             ),
             (2, "All of us")
+        );
+        let hopper = store.member_page(outer.id, Some("HOPP"), 10).await.unwrap();
+        assert_eq!(
+            (hopper.total, hopper.items[0].display.as_str()),
+            (1, "Grace Hopper")
+        );
+        let first = store.member_page(outer.id, None, 1).await.unwrap();
+        assert_eq!((first.total, first.items.len()), (2, 1));
+        assert_eq!(
+            store
+                .members_among(outer.id, &[ada.id.to_string(), grace.id.to_string()])
+                .await
+                .unwrap(),
+            [grace.id.to_string()]
         );
         let of = store
             .groups_of(&[grace.id.to_string(), ada.id.to_string()])
