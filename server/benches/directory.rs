@@ -254,6 +254,49 @@ async fn users_page(server: &Server) {
     }
 }
 
+async fn scim_queries(server: &Server) {
+    let token = server.scim_token("bench-queries");
+    let client = reqwest::Client::new();
+    let cases = [
+        ("userName eq (index)", vec![("filter", "userName eq \"csv50000@bench.example\"")]),
+        ("page at startIndex 50001", vec![("startIndex", "50001"), ("count", "100")]),
+        ("title eq (no index)", vec![("filter", "title eq \"Engineer 3\""), ("count", "100")]),
+        (
+            "enterprise department eq",
+            vec![
+                ("filter", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq \"Research\""),
+                ("count", "100"),
+            ],
+        ),
+        ("displayName sw, sorted", vec![("filter", "displayName sw \"Given9999\""), ("sortBy", "userName")]),
+    ];
+    println!("SCIM GET /Users over the same users (median of 5, over HTTP):");
+    for (name, query) in cases {
+        let mut times = Vec::new();
+        let mut total = serde_json::Value::Null;
+        for _ in 0..5 {
+            let t = Instant::now();
+            let body: serde_json::Value = client
+                .get(server.url("/scim/v2/Users"))
+                .bearer_auth(&token)
+                .query(&query)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            times.push(t.elapsed());
+            total = body["totalResults"].clone();
+        }
+        times.sort();
+        println!(
+            "  {name:<28} {:>10} median ({total} match)",
+            ms(percentile(&times, 0.5))
+        );
+    }
+}
+
 fn main() {
     let scim_users = env_usize("BENCH_SCIM_USERS", 8000);
     let csv_rows = env_usize("BENCH_CSV_ROWS", 100_000);
@@ -267,5 +310,6 @@ fn main() {
         scim_creates(&server, scim_users).await;
         csv_import(&server, csv_rows).await;
         users_page(&server).await;
+        scim_queries(&server).await;
     });
 }

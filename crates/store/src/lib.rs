@@ -10,6 +10,7 @@ pub mod directory;
 pub mod error;
 pub mod import;
 pub mod model;
+pub mod prefilter;
 pub mod sqlite;
 
 use async_trait::async_trait;
@@ -24,6 +25,7 @@ pub use directory::*;
 pub use error::{StoreError, StoreResult};
 pub use import::{DirectoryImport, UserWrite};
 pub use model::*;
+pub use prefilter::{JsonPath, Prefilter, TextOp};
 
 /// Administrators and their roles.
 #[async_trait]
@@ -126,8 +128,14 @@ pub trait DirectoryStore: Send + Sync {
         offset: u32,
         limit: u32,
     ) -> StoreResult<Page<User>>;
-    /// Current users in id order after `after`: for filters no index answers.
-    async fn scan_users(&self, after: Option<UserId>, limit: u32) -> StoreResult<Vec<User>>;
+    /// Current users in id order after `after`, narrowed by `prefilter` when given: for
+    /// filters no index answers.
+    async fn scan_users(
+        &self,
+        after: Option<UserId>,
+        limit: u32,
+        prefilter: Option<&Prefilter>,
+    ) -> StoreResult<Vec<User>>;
     /// Current users (not in the recycle bin) whose enterprise `manager.value` is `id`, by
     /// display name, at most `limit` of them, with how many there are in all. An index answers
     /// it, however many users there are.
@@ -159,7 +167,12 @@ pub trait DirectoryStore: Send + Sync {
     async fn find_groups(&self, lookup: &Lookup) -> StoreResult<Vec<Group>>;
     /// A page of groups in displayName order, with the total count.
     async fn groups_page(&self, offset: u32, limit: u32) -> StoreResult<Page<Group>>;
-    async fn scan_groups(&self, after: Option<GroupId>, limit: u32) -> StoreResult<Vec<Group>>;
+    async fn scan_groups(
+        &self,
+        after: Option<GroupId>,
+        limit: u32,
+        prefilter: Option<&Prefilter>,
+    ) -> StoreResult<Vec<Group>>;
     /// The type of each id (users first, then groups); [`StoreError::NotFound`] names the
     /// first id that is neither a current user nor a group.
     async fn resolve_members(&self, ids: &[String]) -> StoreResult<Vec<Member>>;

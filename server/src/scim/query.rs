@@ -16,7 +16,8 @@ use steward_scim::{
     parse_attr_list, project, AttrPath, AttributeCharacteristics, AttributeType, CompValue,
     CompareOp, Filter, ListResponse, ScimType, SearchRequest, SortOrder,
 };
-use steward_store::{GroupId, Lookup, UserSort};
+use steward_scim::{Condition, Mutability, SchemaAttribute, SchemaRegistry, SubAttrCondition};
+use steward_store::{GroupId, JsonPath, Lookup, Prefilter, TextOp, UserSort};
 
 /// Largest page a client may ask for; announced as `filter.maxResults`.
 pub const MAX_RESULTS: u64 = 1000;
@@ -146,6 +147,178 @@ fn indexed_lookup(filter: &Filter, kind: Kind) -> Option<Lookup> {
             }
         }
         _ => None,
+    }
+}
+
+/// The part of a filter that SQL can check on the stored JSON while scanning: equality,
+/// `sw`, `ew`, `co` on text attributes and `pr`, joined as the filter joins them (an `and`
+/// keeps the terms it can push down, an `or` only when all of them can). Everything else is
+/// left to the real filter, which still checks every candidate. Only ASCII values are pushed
+/// down, since SQLite folds ASCII case only.
+fn prefilter(filter: &Filter, kind: Kind, schema: &SchemaRegistry) -> Option<Prefilter> {
+    match filter {
+        Filter::And(terms) => {
+            let mut parts: Vec<Prefilter> = terms
+                .iter()
+                .filter_map(|t| prefilter(t, kind, schema))
+                .collect();
+            match parts.len() {
+                0 => None,
+                1 => parts.pop(),
+                _ => Some(Prefilter::All(parts)),
+            }
+        }
+        Filter::Or(terms) => terms
+            .iter()
+            .map(|t| prefilter(t, kind, schema))
+            .collect::<Option<Vec<_>>>()
+            .map(Prefilter::Any),
+        Filter::Present(path) => {
+            let (segments, _) = resolve(path, kind, schema)?;
+            Some(Prefilter::Present(JsonPath(segments)))
+        }
+        Filter::Compare { path, op, value } => {
+            let (op, value) = text_comparison(*op, value)?;
+            let (segments, attribute) = resolve(path, kind, schema)?;
+            if !matches!(
+                attribute.kind,
+                AttributeType::String | AttributeType::Reference
+            ) {
+                return None;
+            }
+            let case_exact = attribute.case_exact;
+            // A multi-valued attribute matches when any of its values does.
+            if multi_valued_prefix(path, kind, schema)? {
+                let (array, sub) = split_multi(segments, path);
+                Some(Prefilter::AnyText {
+                    array: JsonPath(array),
+                    sub,
+                    op,
+                    value,
+                    case_exact,
+                })
+            } else {
+                Some(Prefilter::Text {
+                    path: JsonPath(segments),
+                    op,
+                    value,
+                    case_exact,
+                })
+            }
+        }
+        Filter::ValuePath {
+            path,
+            sub_attr:
+                Some(SubAttrCondition {
+                    name,
+                    condition: Condition::Compare(op, value),
+                }),
+            ..
+        } => {
+            // `emails[type eq "work"].value eq "x"`: some value of `emails` has that `value`
+            // (the bracket filter is left to the real filter).
+            let (op, value) = text_comparison(*op, value)?;
+            let (array, container) = resolve(path, kind, schema)?;
+            let sub = container.sub_attribute(name)?;
+            if !container.multi_valued
+                || !matches!(sub.kind, AttributeType::String | AttributeType::Reference)
+            {
+                return None;
+            }
+            Some(Prefilter::AnyText {
+                array: JsonPath(array),
+                sub: vec![sub.name.clone()],
+                op,
+                value,
+                case_exact: sub.case_exact,
+            })
+        }
+        _ => None,
+    }
+}
+
+/// A comparison SQL can do on text: `eq`, `sw`, `ew`, `co` with an ASCII string.
+fn text_comparison(op: CompareOp, value: &CompValue) -> Option<(TextOp, String)> {
+    let CompValue::String(text) = value else {
+        return None;
+    };
+    if !text.is_ascii() {
+        return None;
+    }
+    let op = match op {
+        CompareOp::Eq => TextOp::Eq,
+        CompareOp::Sw => TextOp::StartsWith,
+        CompareOp::Ew => TextOp::EndsWith,
+        CompareOp::Co => TextOp::Contains,
+        _ => return None,
+    };
+    Some((op, text.clone()))
+}
+
+/// Whether the attribute a path starts with is multi-valued.
+fn multi_valued_prefix(path: &AttrPath, kind: Kind, schema: &SchemaRegistry) -> Option<bool> {
+    let top = AttrPath {
+        urn: path.urn.clone(),
+        name: path.name.clone(),
+        sub_attr: None,
+    };
+    resolve(&top, kind, schema).map(|(_, a)| a.multi_valued)
+}
+
+/// `[urn?, attribute, sub?]` split into the array and the path inside one of its values.
+fn split_multi(mut segments: Vec<String>, path: &AttrPath) -> (Vec<String>, Vec<String>) {
+    let sub = if path.sub_attr.is_some() {
+        segments.pop().into_iter().collect()
+    } else {
+        Vec::new()
+    };
+    (segments, sub)
+}
+
+/// The stored JSON path of an attribute (canonical names from the schema, the extension's
+/// URN first when it lives in one) and its definition (of the sub-attribute when named).
+/// `None` for attributes the schemas do not describe (`id`, `meta`, unknown names).
+fn resolve<'s>(
+    path: &AttrPath,
+    kind: Kind,
+    schema: &'s SchemaRegistry,
+) -> Option<(Vec<String>, &'s SchemaAttribute)> {
+    let mut segments = Vec::new();
+    let container = match path.urn.as_deref() {
+        None => schema.schema(kind.schema_urn())?,
+        Some(urn) if urn.eq_ignore_ascii_case(kind.schema_urn()) => {
+            schema.schema(kind.schema_urn())?
+        }
+        Some(urn) => {
+            let extension = schema.schema(urn)?;
+            if !schema
+                .resource_type(kind)
+                .schema_extensions
+                .iter()
+                .any(|e| e.schema.eq_ignore_ascii_case(&extension.id))
+            {
+                return None;
+            }
+            segments.push(extension.id.clone());
+            extension
+        }
+    };
+    let attribute = container.attribute(&path.name)?;
+    // Not stored in the resource's JSON: read-only attributes are derived when it is
+    // rendered (a user's `groups`), and a group's members are rows of their own.
+    let derived = attribute.mutability == Mutability::ReadOnly
+        || (kind == Kind::Group && attribute.name.eq_ignore_ascii_case("members"));
+    if derived {
+        return None;
+    }
+    segments.push(attribute.name.clone());
+    match &path.sub_attr {
+        None => Some((segments, attribute)),
+        Some(sub) => {
+            let sub = attribute.sub_attribute(sub)?;
+            segments.push(sub.name.clone());
+            Some((segments, sub))
+        }
     }
 }
 
@@ -310,9 +483,16 @@ impl ScimState {
                     .filter(|r| keep(r)),
             );
         } else {
+            let narrowed = params
+                .filter
+                .as_ref()
+                .and_then(|f| prefilter(f, Kind::User, schema));
             let mut after = None;
             loop {
-                let batch = self.store.scan_users(after, SCAN_BATCH).await?;
+                let batch = self
+                    .store
+                    .scan_users(after, SCAN_BATCH, narrowed.as_ref())
+                    .await?;
                 let Some(last) = batch.last() else { break };
                 after = Some(last.id);
                 matched.extend(
@@ -384,9 +564,16 @@ impl ScimState {
                 }
             }
         } else {
+            let narrowed = params
+                .filter
+                .as_ref()
+                .and_then(|f| prefilter(f, Kind::Group, schema));
             let mut after = None;
             loop {
-                let batch = self.store.scan_groups(after, SCAN_BATCH).await?;
+                let batch = self
+                    .store
+                    .scan_groups(after, SCAN_BATCH, narrowed.as_ref())
+                    .await?;
                 let Some(last) = batch.last() else { break };
                 after = Some(last.id);
                 for g in &batch {
@@ -490,6 +677,86 @@ mod tests {
             Some(SortKey::Text("a@x".into()))
         );
         assert_eq!(sort_key(&items[0], &emails, &CoreSchema), None);
+    }
+
+    #[test]
+    fn pushes_down_what_sql_can_check() {
+        let schema = SchemaRegistry::standard();
+        const ENT: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+        let p = |segments: &[&str]| JsonPath(segments.iter().map(|s| s.to_string()).collect());
+        let text = |path, op, value: &str, case_exact| Prefilter::Text {
+            path,
+            op,
+            value: value.into(),
+            case_exact,
+        };
+        let cases: Vec<(String, Option<Prefilter>)> = vec![
+            (
+                r#"TITLE eq "Boss""#.to_string(),
+                Some(text(p(&["title"]), TextOp::Eq, "Boss", false)),
+            ),
+            (
+                r#"name.familyName sw "Lo""#.to_string(),
+                Some(text(
+                    p(&["name", "familyName"]),
+                    TextOp::StartsWith,
+                    "Lo",
+                    false,
+                )),
+            ),
+            (
+                format!(r#"{ENT}:department co "R&D""#),
+                Some(text(
+                    p(&[ENT, "department"]),
+                    TextOp::Contains,
+                    "R&D",
+                    false,
+                )),
+            ),
+            (
+                r#"emails.value ew "@x.com""#.to_string(),
+                Some(Prefilter::AnyText {
+                    array: p(&["emails"]),
+                    sub: vec!["value".into()],
+                    op: TextOp::EndsWith,
+                    value: "@x.com".into(),
+                    case_exact: false,
+                }),
+            ),
+            (
+                r#"emails[type eq "work"].value eq "a@x.com""#.to_string(),
+                Some(Prefilter::AnyText {
+                    array: p(&["emails"]),
+                    sub: vec!["value".into()],
+                    op: TextOp::Eq,
+                    value: "a@x.com".into(),
+                    case_exact: false,
+                }),
+            ),
+            (
+                r#"nickName pr"#.to_string(),
+                Some(Prefilter::Present(p(&["nickName"]))),
+            ),
+            (
+                r#"title eq "a" and active eq true"#.to_string(),
+                Some(text(p(&["title"]), TextOp::Eq, "a", false)),
+            ),
+            (r#"title eq "a" or active eq true"#.to_string(), None),
+            (r#"not (title eq "a")"#.to_string(), None),
+            (r#"title ne "a""#.to_string(), None),
+            (r#"title eq "Çà""#.to_string(), None),
+            (
+                r#"meta.lastModified gt "2026-01-01T00:00:00Z""#.to_string(),
+                None,
+            ),
+            (r#"shoeSize eq "40""#.to_string(), None),
+            (r#"groups.value eq "g1""#.to_string(), None),
+            (r#"active eq true"#.to_string(), None),
+        ];
+        for (text_filter, want) in cases {
+            let f = Filter::parse(&text_filter).unwrap();
+            assert_eq!(prefilter(&f, Kind::User, &schema), want, "{text_filter}");
+        }
     }
 
     #[test]

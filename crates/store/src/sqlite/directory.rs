@@ -3,6 +3,7 @@
 
 use super::{is_unique_violation, SqliteStore};
 use crate::directory::{group_columns, user_columns, GroupColumns, UserColumns};
+use crate::Prefilter;
 use crate::{
     Change, ChangeFeed, ChangeKind, DirectoryStore, Group, GroupId, GroupQuery, GroupSummary,
     Lookup, Member, MemberDetail, MemberType, ObjectType, Page, StoreError, StoreResult, User,
@@ -501,14 +502,23 @@ impl DirectoryStore for SqliteStore {
         })
     }
 
-    async fn scan_users(&self, after: Option<UserId>, limit: u32) -> StoreResult<Vec<User>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {USER_COLUMNS} FROM users WHERE deleted_at IS NULL AND id > ? ORDER BY id LIMIT ?"
-        ))
-        .bind(after.map(|id| id.to_string()).unwrap_or_default())
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
+    async fn scan_users(
+        &self,
+        after: Option<UserId>,
+        limit: u32,
+        prefilter: Option<&Prefilter>,
+    ) -> StoreResult<Vec<User>> {
+        let mut params = Vec::new();
+        let condition = prefilter.map_or_else(|| "1 = 1".to_string(), |p| p.sql(&mut params));
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE deleted_at IS NULL AND id > ? AND {condition}
+             ORDER BY id LIMIT ?"
+        );
+        let mut query = sqlx::query(&sql).bind(after.map(|id| id.to_string()).unwrap_or_default());
+        for p in &params {
+            query = query.bind(p);
+        }
+        let rows = query.bind(limit).fetch_all(&self.pool).await?;
         rows.iter().map(user_from_row).collect()
     }
 
@@ -812,14 +822,22 @@ impl DirectoryStore for SqliteStore {
         })
     }
 
-    async fn scan_groups(&self, after: Option<GroupId>, limit: u32) -> StoreResult<Vec<Group>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {GROUP_COLUMNS} FROM groups WHERE id > ? ORDER BY id LIMIT ?"
-        ))
-        .bind(after.map(|id| id.to_string()).unwrap_or_default())
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
+    async fn scan_groups(
+        &self,
+        after: Option<GroupId>,
+        limit: u32,
+        prefilter: Option<&Prefilter>,
+    ) -> StoreResult<Vec<Group>> {
+        let mut params = Vec::new();
+        let condition = prefilter.map_or_else(|| "1 = 1".to_string(), |p| p.sql(&mut params));
+        let sql = format!(
+            "SELECT {GROUP_COLUMNS} FROM groups WHERE id > ? AND {condition} ORDER BY id LIMIT ?"
+        );
+        let mut query = sqlx::query(&sql).bind(after.map(|id| id.to_string()).unwrap_or_default());
+        for p in &params {
+            query = query.bind(p);
+        }
+        let rows = query.bind(limit).fetch_all(&self.pool).await?;
         rows.iter().map(group_from_row).collect()
     }
 
@@ -1819,7 +1837,7 @@ mod tests {
             .unwrap()
             .is_empty());
         assert_eq!(store.users_page(None, false, 0, 10).await.unwrap().total, 0);
-        assert!(store.scan_users(None, 10).await.unwrap().is_empty());
+        assert!(store.scan_users(None, 10, None).await.unwrap().is_empty());
     }
 
     #[tokio::test]
@@ -1966,6 +1984,118 @@ mod tests {
             store.members(group.id).await.unwrap().len(),
             1,
             "nothing half-written"
+        );
+    }
+
+    #[tokio::test]
+    async fn prefilters_narrow_a_scan_in_sql() {
+        use crate::{JsonPath, TextOp};
+        let store = SqliteStore::in_memory().await.unwrap();
+        const ENT: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+        for (name, title, dept, email) in [
+            ("a", "Engineer", "R&D", "a@x.com"),
+            ("b", "engineering lead", "Sales", "b@y.com"),
+            ("c", "50%_off", "R&D", "c@x.com"),
+        ] {
+            store
+                .create_user(json!({"userName": name, "title": title, ENT: {"department": dept},
+                                    "emails": [{"value": "other@z.com"}, {"value": email, "type": "work"}]}))
+                .await
+                .unwrap();
+        }
+        let path = |p: &[&str]| JsonPath(p.iter().map(|s| s.to_string()).collect());
+        let text = |p: JsonPath, op, v: &str, exact| Prefilter::Text {
+            path: p,
+            op,
+            value: v.into(),
+            case_exact: exact,
+        };
+        let names = |f: Prefilter| {
+            let store = store.clone();
+            async move {
+                let mut n: Vec<String> = store
+                    .scan_users(None, 100, Some(&f))
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .map(|u| u.resource["userName"].as_str().unwrap().to_string())
+                    .collect();
+                n.sort();
+                n
+            }
+        };
+        assert_eq!(
+            names(text(path(&["title"]), TextOp::Eq, "ENGINEER", false)).await,
+            ["a"]
+        );
+        assert_eq!(
+            names(text(path(&["title"]), TextOp::Eq, "ENGINEER", true)).await,
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            names(text(
+                path(&["title"]),
+                TextOp::StartsWith,
+                "engineer",
+                false
+            ))
+            .await,
+            ["a", "b"]
+        );
+        assert_eq!(
+            names(text(path(&["title"]), TextOp::StartsWith, "Engi", true)).await,
+            ["a"]
+        );
+        assert_eq!(
+            names(text(path(&["title"]), TextOp::EndsWith, "LEAD", false)).await,
+            ["b"]
+        );
+        assert_eq!(
+            names(text(path(&["title"]), TextOp::EndsWith, "lead", true)).await,
+            ["b"]
+        );
+        assert_eq!(
+            names(text(path(&["title"]), TextOp::Contains, "%_", false)).await,
+            ["c"],
+            "wildcards are literal"
+        );
+        assert_eq!(
+            names(text(path(&[ENT, "department"]), TextOp::Eq, "r&d", false)).await,
+            ["a", "c"]
+        );
+        let any = Prefilter::AnyText {
+            array: path(&["emails"]),
+            sub: vec!["value".into()],
+            op: TextOp::EndsWith,
+            value: "@X.COM".into(),
+            case_exact: false,
+        };
+        assert_eq!(names(any.clone()).await, ["a", "c"]);
+        assert_eq!(
+            names(Prefilter::All(vec![
+                any.clone(),
+                text(path(&["title"]), TextOp::Contains, "off", false)
+            ]))
+            .await,
+            ["c"]
+        );
+        assert_eq!(
+            names(Prefilter::Any(vec![
+                text(path(&["title"]), TextOp::Eq, "engineer", false),
+                text(path(&["userName"]), TextOp::Eq, "b", true)
+            ]))
+            .await,
+            ["a", "b"]
+        );
+        assert_eq!(
+            names(Prefilter::Present(path(&["nickName"]))).await,
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            names(Prefilter::Present(path(&[ENT, "department"])))
+                .await
+                .len(),
+            3
         );
     }
 }
