@@ -99,6 +99,7 @@ test("creates a SCIM token, shows it once, and revokes it", async ({ page, reque
   // The token works against the endpoint, until it is revoked.
   const auth = { headers: { Authorization: `Bearer ${token}` } };
   expect((await request.get("/scim/v2/Users?count=1", auth)).status()).toBe(200);
+  await row.getByText("Revoke…").click();
   await row.getByRole("button", { name: `Revoke ${name}` }).click();
   await expect(row).toContainText("Revoked");
   expect((await request.get("/scim/v2/Users?count=1", auth)).status()).toBe(401);

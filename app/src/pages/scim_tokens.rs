@@ -81,10 +81,16 @@ pub fn ScimTokensSection() -> impl IntoView {
                                                                 view! { <span class="badge badge-bad">"Revoked"</span> }.into_any()
                                                             }}</td>
                                                             <td class="row-actions">{live.then(|| view! {
-                                                                <ActionForm action=revoke>
-                                                                    <input type="hidden" name="id" value=t.id.clone()/>
-                                                                    <button type="submit" class="button button-quiet" aria-label=label>"Revoke"</button>
-                                                                </ActionForm>
+                                                                <details class="confirm">
+                                                                    <summary class="button button-quiet">"Revoke…"</summary>
+                                                                    <div class="confirm-body">
+                                                                        <p>"Clients using this token are refused from their next request. This cannot be undone."</p>
+                                                                        <ActionForm action=revoke>
+                                                                            <input type="hidden" name="id" value=t.id.clone()/>
+                                                                            <button type="submit" class="button button-danger" aria-label=label>"Revoke token"</button>
+                                                                        </ActionForm>
+                                                                    </div>
+                                                                </details>
                                                             })}</td>
                                                         </tr>
                                                     }

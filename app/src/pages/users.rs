@@ -115,7 +115,7 @@ pub fn UsersPage() -> impl IntoView {
                     Ok(page) if page.total == 0 && state.with_untracked(|s| s.search.is_empty()) => view! {
                         <EmptyState icon=Icon::User title="No users yet">
                             <p>"Users are the source of truth for every application's accounts."</p>
-                            <p>"Coming next: add users here one at a time, import them from a CSV file, or let your HR system push them to this tenant's SCIM endpoint, " <code>"/scim/v2"</code> "."</p>
+                            <p>"Add them one at a time with " <a href="/users/new">"New user"</a> ", " <a href="/users/import">"import a CSV file"</a> ", or let your HR system push them to this tenant's SCIM endpoint, " <code>"/scim/v2"</code> ", with a token from " <a href="/settings#scim-tokens">"Settings"</a> "."</p>
                         </EmptyState>
                     }.into_any(),
                     Ok(page) if page.total == 0 => view! {
