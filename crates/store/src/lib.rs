@@ -5,6 +5,7 @@
 //! is [`sqlite::SqliteStore`]. [`open`] picks the backend from the database URL, so adding
 //! PostgreSQL later touches this crate only.
 
+pub mod application;
 pub mod custom;
 pub mod directory;
 pub mod error;
@@ -17,6 +18,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
+pub use application::{Application, ApplicationStore, StoredCredential};
 pub use custom::{
     CustomAttribute, CustomAttributeStore, CustomKind, STEWARD_GROUP_EXTENSION,
     STEWARD_USER_EXTENSION,
@@ -246,6 +248,7 @@ pub trait Store:
     + DirectoryStore
     + DirectoryImport
     + CustomAttributeStore
+    + ApplicationStore
     + ScimTokenStore
     + ChangeFeed
     + Health
@@ -259,6 +262,7 @@ impl<T> Store for T where
         + DirectoryStore
         + DirectoryImport
         + CustomAttributeStore
+        + ApplicationStore
         + ScimTokenStore
         + ChangeFeed
         + Health

@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
 
+mod application;
 mod custom;
 mod directory;
 mod import;

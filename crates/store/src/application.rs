@@ -1,0 +1,55 @@
+//! Enterprise applications as stored: name, gallery entry, provisioning mode, settings and
+//! credentials. What a gallery entry means (its fields, mappings) is steward-gallery's; the
+//! store keeps the instance.
+
+use crate::StoreResult;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Application {
+    pub id: String,
+    pub gallery_id: String,
+    pub name: String,
+    /// "manual" or "automatic".
+    pub provisioning_mode: String,
+    pub settings: serde_json::Value,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One credential field as stored: secrets are ciphertext (the caller encrypts and decrypts).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredCredential {
+    pub field: String,
+    pub value: String,
+    pub encrypted: bool,
+}
+
+#[async_trait]
+pub trait ApplicationStore: Send + Sync {
+    async fn create_application(&self, gallery_id: &str, name: &str) -> StoreResult<Application>;
+    async fn application(&self, id: &str) -> StoreResult<Option<Application>>;
+    async fn list_applications(&self) -> StoreResult<Vec<Application>>;
+    /// Renames and sets the provisioning mode; refuses with
+    /// [`crate::StoreError::VersionMismatch`] when someone changed the application first.
+    async fn update_application(
+        &self,
+        id: &str,
+        name: &str,
+        provisioning_mode: &str,
+        if_version: i64,
+    ) -> StoreResult<Application>;
+    /// Sets the given credential fields (others keep their values), bumping the version;
+    /// version-checked like [`Self::update_application`].
+    async fn set_credentials(
+        &self,
+        id: &str,
+        fields: Vec<StoredCredential>,
+        if_version: i64,
+    ) -> StoreResult<Application>;
+    async fn credentials(&self, id: &str) -> StoreResult<Vec<StoredCredential>>;
+    async fn delete_application(&self, id: &str) -> StoreResult<()>;
+}

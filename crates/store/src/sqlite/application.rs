@@ -1,0 +1,262 @@
+//! [`ApplicationStore`] on SQLite.
+
+use super::directory::Tx;
+use super::SqliteStore;
+use crate::{Application, ApplicationStore, StoreError, StoreResult, StoredCredential};
+use async_trait::async_trait;
+use chrono::Utc;
+use sqlx::sqlite::SqliteRow;
+use sqlx::Row;
+
+const COLUMNS: &str =
+    "id, gallery_id, name, provisioning_mode, settings, version, created_at, updated_at";
+
+fn from_row(row: &SqliteRow) -> StoreResult<Application> {
+    let settings: String = row.try_get("settings")?;
+    Ok(Application {
+        id: row.try_get("id")?,
+        gallery_id: row.try_get("gallery_id")?,
+        name: row.try_get("name")?,
+        provisioning_mode: row.try_get("provisioning_mode")?,
+        settings: serde_json::from_str(&settings)
+            .map_err(|e| StoreError::Corrupt(format!("application settings: {e}")))?,
+        version: row.try_get("version")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+async fn in_tx(tx: &mut Tx<'_>, id: &str) -> StoreResult<Application> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM applications WHERE id = ?"))
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or_else(|| StoreError::NotFound {
+            what: "application",
+            id: id.to_string(),
+        })?;
+    from_row(&row)
+}
+
+/// The application read in `tx`, refusing a stale version.
+async fn checked(tx: &mut Tx<'_>, id: &str, if_version: i64) -> StoreResult<Application> {
+    let app = in_tx(tx, id).await?;
+    if app.version != if_version {
+        return Err(StoreError::VersionMismatch {
+            current: app.version,
+        });
+    }
+    Ok(app)
+}
+
+#[async_trait]
+impl ApplicationStore for SqliteStore {
+    async fn create_application(&self, gallery_id: &str, name: &str) -> StoreResult<Application> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(StoreError::Invalid("an application needs a name".into()));
+        }
+        let id = uuid::Uuid::new_v4().to_string();
+        let now = Utc::now();
+        sqlx::query(
+            "INSERT INTO applications (id, gallery_id, name, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(&id)
+        .bind(gallery_id)
+        .bind(name)
+        .bind(now)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        self.application(&id)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("a new application vanished".into()))
+    }
+
+    async fn application(&self, id: &str) -> StoreResult<Option<Application>> {
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM applications WHERE id = ?"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(from_row).transpose()
+    }
+
+    async fn list_applications(&self) -> StoreResult<Vec<Application>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM applications ORDER BY name COLLATE NOCASE, id"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(from_row).collect()
+    }
+
+    async fn update_application(
+        &self,
+        id: &str,
+        name: &str,
+        provisioning_mode: &str,
+        if_version: i64,
+    ) -> StoreResult<Application> {
+        if !matches!(provisioning_mode, "manual" | "automatic") {
+            return Err(StoreError::Invalid(format!(
+                "provisioning mode must be manual or automatic, not {provisioning_mode:?}"
+            )));
+        }
+        let mut tx = self.write_tx().await?;
+        checked(&mut tx, id, if_version).await?;
+        sqlx::query(
+            "UPDATE applications SET name = ?, provisioning_mode = ?, version = version + 1, updated_at = ?
+             WHERE id = ?",
+        )
+        .bind(name.trim())
+        .bind(provisioning_mode)
+        .bind(Utc::now())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        let app = in_tx(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(app)
+    }
+
+    async fn set_credentials(
+        &self,
+        id: &str,
+        fields: Vec<StoredCredential>,
+        if_version: i64,
+    ) -> StoreResult<Application> {
+        let mut tx = self.write_tx().await?;
+        checked(&mut tx, id, if_version).await?;
+        let now = Utc::now();
+        for f in &fields {
+            sqlx::query(
+                "INSERT INTO application_credentials (application_id, field, value, encrypted, updated_at)
+                 VALUES (?, ?, ?, ?, ?)
+                 ON CONFLICT (application_id, field) DO UPDATE SET value = excluded.value,
+                     encrypted = excluded.encrypted, updated_at = excluded.updated_at",
+            )
+            .bind(id)
+            .bind(&f.field)
+            .bind(&f.value)
+            .bind(f.encrypted)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query("UPDATE applications SET version = version + 1, updated_at = ? WHERE id = ?")
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let app = in_tx(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(app)
+    }
+
+    async fn credentials(&self, id: &str) -> StoreResult<Vec<StoredCredential>> {
+        let rows = sqlx::query(
+            "SELECT field, value, encrypted FROM application_credentials WHERE application_id = ? ORDER BY field",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(StoredCredential {
+                    field: r.try_get("field")?,
+                    value: r.try_get("value")?,
+                    encrypted: r.try_get("encrypted")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn delete_application(&self, id: &str) -> StoreResult<()> {
+        let done = sqlx::query("DELETE FROM applications WHERE id = ?")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound {
+                what: "application",
+                id: id.to_string(),
+            });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn applications_keep_their_credentials_and_refuse_stale_writes() {
+        let store = SqliteStore::in_memory().await.unwrap();
+        let app = store
+            .create_application("custom-scim", " HR portal ")
+            .await
+            .unwrap();
+        assert_eq!(
+            (
+                app.name.as_str(),
+                app.provisioning_mode.as_str(),
+                app.version
+            ),
+            ("HR portal", "manual", 1)
+        );
+        let cred = |f: &str, v: &str, e| StoredCredential {
+            field: f.into(),
+            value: v.into(),
+            encrypted: e,
+        };
+        let v2 = store
+            .set_credentials(
+                &app.id,
+                vec![
+                    cred("tenant_url", "https://x", false),
+                    cred("secret_token", "c1ph3r", true),
+                ],
+                1,
+            )
+            .await
+            .unwrap();
+        assert_eq!(v2.version, 2);
+        let v3 = store
+            .set_credentials(&app.id, vec![cred("secret_token", "c2", true)], 2)
+            .await
+            .unwrap();
+        let stored = store.credentials(&app.id).await.unwrap();
+        assert_eq!(
+            stored,
+            [
+                cred("secret_token", "c2", true),
+                cred("tenant_url", "https://x", false)
+            ]
+        );
+        let err = store
+            .update_application(&app.id, "X", "automatic", 2)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, StoreError::VersionMismatch { current: 3 }),
+            "{err:?}"
+        );
+        let err = store
+            .update_application(&app.id, "X", "sometimes", v3.version)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
+        let v4 = store
+            .update_application(&app.id, "HR", "automatic", v3.version)
+            .await
+            .unwrap();
+        assert_eq!(v4.provisioning_mode, "automatic");
+        assert_eq!(store.list_applications().await.unwrap().len(), 1);
+        store.delete_application(&app.id).await.unwrap();
+        assert!(
+            store.credentials(&app.id).await.unwrap().is_empty(),
+            "credentials go with it"
+        );
+    }
+}
