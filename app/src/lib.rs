@@ -74,6 +74,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("groups/new") view=NewGroupPage/>
                     <Route path=path!("groups/:id") view=GroupDetailPage/>
                     <Route path=path!("applications") view=ApplicationsPage/>
+                    <Route path=path!("applications/gallery") view=GalleryPage/>
+                    <Route path=path!("applications/:id") view=ApplicationPage/>
                     <Route path=path!("provisioning-logs") view=ProvisioningLogsPage/>
                     <Route path=path!("audit-logs") view=AuditLogsPage/>
                     <Route path=path!("settings") view=SettingsPage/>

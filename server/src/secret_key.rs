@@ -10,6 +10,11 @@ use std::path::Path;
 pub struct SecretKey([u8; 32]);
 
 impl SecretKey {
+    /// The key itself, for the credential sealer.
+    pub fn bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
     /// A short, non-secret fingerprint to tell keys apart in logs.
     pub fn fingerprint(&self) -> String {
         Sha256::digest(self.0)

@@ -84,6 +84,11 @@ pub async fn run(config: Config, warnings: Vec<String>) -> anyhow::Result<()> {
         }),
         imports: Default::default(),
         schemas: Default::default(),
+        secrets: Arc::new(steward_app::server::secrets::Sealer::new(key.bytes())),
+        gallery: Arc::new(
+            steward_gallery::Gallery::builtin()
+                .context("the built-in application gallery does not load")?,
+        ),
     };
     state
         .schemas

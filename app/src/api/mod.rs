@@ -3,12 +3,14 @@
 //! errors. The session guard already refuses every endpoint but sign-in and setup to callers
 //! without a session; the role checks here are the second line.
 
+mod applications;
 mod custom_attributes;
 mod groups;
 mod import;
 mod scim_tokens;
 mod users_edit;
 
+pub use applications::*;
 pub use custom_attributes::*;
 pub use groups::*;
 pub use import::*;

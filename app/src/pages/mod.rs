@@ -1,5 +1,6 @@
 //! One module per page of the portal.
 
+mod applications;
 mod audit_logs;
 mod custom_attributes;
 mod custom_fields;
@@ -20,6 +21,7 @@ mod user_edit;
 mod user_new;
 mod users;
 
+pub use applications::{ApplicationPage, ApplicationsPage, GalleryPage};
 pub use audit_logs::AuditLogsPage;
 pub use custom_attributes::CustomAttributesPage;
 pub use expression_builder::ExpressionBuilderPage;
@@ -29,7 +31,7 @@ pub use groups::GroupsPage;
 pub use import::{ImportPage, ImportPreviewPage};
 pub use not_found::NotFoundPage;
 pub use overview::OverviewPage;
-pub use placeholders::{ApplicationsPage, ProvisioningLogsPage};
+pub use placeholders::ProvisioningLogsPage;
 pub use settings::SettingsPage;
 pub use setup::SetupPage;
 pub use sign_in::SignInPage;

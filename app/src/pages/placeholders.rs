@@ -5,17 +5,6 @@ use crate::components::{EmptyState, Icon, PageHeader};
 use leptos::prelude::*;
 
 #[component]
-pub fn ApplicationsPage() -> impl IntoView {
-    view! {
-        <PageHeader title="Enterprise applications" subtitle="The SaaS applications Steward keeps accounts in."/>
-        <EmptyState icon=Icon::Apps title="No applications yet">
-            <p>"Each application gets its own credentials, attribute mappings, scoping filters and assignments."</p>
-            <p>"Coming next: add one from the gallery (Xledger, Klaxoon, xMatters, AlexisHR) or create your own SCIM 2.0 application, then set its provisioning mode to Automatic."</p>
-        </EmptyState>
-    }
-}
-
-#[component]
 pub fn ProvisioningLogsPage() -> impl IntoView {
     view! {
         <PageHeader title="Provisioning logs" subtitle="Every create, update, disable and delete Steward sends to an application, with its steps."/>

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod import;
 pub mod middleware;
 pub mod schemas;
+pub mod secrets;
 
 use crate::error::{AppError, ErrorCode};
 use axum::extract::FromRef;
@@ -26,6 +27,10 @@ pub struct PortalState {
     pub imports: import::ImportJobs,
     /// The directory's schemas, with this tenant's custom attributes.
     pub schemas: schemas::DirectorySchemas,
+    /// Encrypts and decrypts stored credentials with the installation's secret key.
+    pub secrets: Arc<secrets::Sealer>,
+    /// The application gallery (built-in entries).
+    pub gallery: Arc<steward_gallery::Gallery>,
 }
 
 impl FromRef<PortalState> for LeptosOptions {

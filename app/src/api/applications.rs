@@ -1,0 +1,480 @@
+//! Server functions of the enterprise applications pages: the gallery, creating an
+//! application from an entry, its settings and admin credentials (secrets encrypted at rest,
+//! never sent back), and Test Connection.
+
+use crate::error::AppError;
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[cfg(feature = "ssr")]
+use super::{audit, directory_error};
+#[cfg(feature = "ssr")]
+use crate::server as srv;
+#[cfg(feature = "ssr")]
+use steward_store::Role;
+
+/// A gallery entry as a tile.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GalleryTile {
+    pub id: String,
+    pub name: String,
+    pub publisher: String,
+    pub description: String,
+    pub category: String,
+    /// "scim" or "xmatters".
+    pub connector: String,
+}
+
+/// The gallery entries whose name, publisher, description or category contains `search`.
+#[server(endpoint = "gallery")]
+pub async fn gallery(search: String) -> Result<Vec<GalleryTile>, AppError> {
+    srv::require_role(Role::GlobalAdministrator)?;
+    let state = srv::portal_state()?;
+    let needle = search.trim().to_lowercase();
+    let mut tiles: Vec<GalleryTile> = state
+        .gallery
+        .entries()
+        .iter()
+        .filter(|e| {
+            needle.is_empty()
+                || [&e.name, &e.publisher, &e.description, &e.category]
+                    .iter()
+                    .any(|t| t.to_lowercase().contains(&needle))
+        })
+        .map(|e| GalleryTile {
+            id: e.id.clone(),
+            name: e.name.clone(),
+            publisher: e.publisher.clone(),
+            description: e.description.clone(),
+            category: e.category.clone(),
+            connector: e.connector.as_str().into(),
+        })
+        .collect();
+    tiles.sort_by_key(|t| t.name.to_lowercase());
+    Ok(tiles)
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ApplicationRow {
+    pub id: String,
+    pub name: String,
+    pub gallery_name: String,
+    pub provisioning_mode: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[server(endpoint = "applications")]
+pub async fn list_applications() -> Result<Vec<ApplicationRow>, AppError> {
+    srv::require_role(Role::GlobalAdministrator)?;
+    let state = srv::portal_state()?;
+    let apps = state
+        .store
+        .list_applications()
+        .await
+        .map_err(srv::internal)?;
+    Ok(apps
+        .into_iter()
+        .map(|a| ApplicationRow {
+            gallery_name: state
+                .gallery
+                .get(&a.gallery_id)
+                .map_or_else(|| a.gallery_id.clone(), |e| e.name.clone()),
+            id: a.id,
+            name: a.name,
+            provisioning_mode: a.provisioning_mode,
+            updated_at: a.updated_at,
+        })
+        .collect())
+}
+
+/// Adds an application from a gallery entry and opens its page.
+#[server(endpoint = "application_create")]
+pub async fn create_application(gallery_id: String, name: String) -> Result<(), AppError> {
+    use crate::error::field_errors;
+    let session = srv::require_role(Role::GlobalAdministrator)?;
+    let state = srv::portal_state()?;
+    let Some(entry) = state.gallery.get(&gallery_id) else {
+        srv::set_status(404);
+        return Err(AppError::new(
+            crate::error::ErrorCode::NotFound,
+            format!("The gallery has no application {gallery_id:?}."),
+        ));
+    };
+    let name = name.trim().to_string();
+    if name.is_empty() || name.chars().count() > 256 {
+        srv::set_status(422);
+        return Err(AppError::invalid(field_errors([(
+            "name",
+            Some("Name the application (at most 256 characters).".to_string()),
+        )])));
+    }
+    let app = state
+        .store
+        .create_application(&entry.id, &name)
+        .await
+        .map_err(directory_error)?;
+    audit(
+        &state,
+        &session.admin.email,
+        "application.create",
+        Some(&name),
+        steward_store::Outcome::Success,
+        Some(format!("from the gallery entry {}", entry.name)),
+    )
+    .await;
+    leptos_axum::redirect(&format!("/applications/{}", app.id));
+    Ok(())
+}
+
+/// One admin credential field as the form shows it: secrets only say whether one is set.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CredentialView {
+    pub name: String,
+    pub label: String,
+    /// "url", "secret" or "text".
+    pub kind: String,
+    pub required: bool,
+    pub help: String,
+    /// The stored value of a non-secret field; always empty for secrets.
+    pub value: String,
+    /// Whether a value is stored (for secrets, the only thing the browser learns).
+    pub is_set: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ApplicationDetail {
+    pub id: String,
+    pub name: String,
+    pub gallery_id: String,
+    pub gallery_name: String,
+    pub connector: String,
+    pub provisioning_mode: String,
+    pub version: i64,
+    pub notes: Vec<String>,
+    pub credentials: Vec<CredentialView>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[cfg(feature = "ssr")]
+async fn load(
+    state: &srv::PortalState,
+    id: &str,
+) -> Result<(steward_store::Application, steward_gallery::Entry), AppError> {
+    let app = state
+        .store
+        .application(id)
+        .await
+        .map_err(srv::internal)?
+        .ok_or_else(|| {
+            directory_error(steward_store::StoreError::NotFound {
+                what: "application",
+                id: id.to_string(),
+            })
+        })?;
+    let entry = state.gallery.get(&app.gallery_id).cloned().ok_or_else(|| {
+        srv::internal(format!(
+            "application {id} names the gallery entry {:?}, which is not installed",
+            app.gallery_id
+        ))
+    })?;
+    Ok((app, entry))
+}
+
+#[server(endpoint = "application")]
+pub async fn get_application(id: String) -> Result<ApplicationDetail, AppError> {
+    srv::require_role(Role::GlobalAdministrator)?;
+    let state = srv::portal_state()?;
+    let (app, entry) = load(&state, &id).await?;
+    let stored = state
+        .store
+        .credentials(&app.id)
+        .await
+        .map_err(srv::internal)?;
+    let credentials = entry
+        .credentials
+        .iter()
+        .map(|f| {
+            let value = stored.iter().find(|s| s.field == f.name);
+            CredentialView {
+                name: f.name.clone(),
+                label: f.label.clone(),
+                kind: f.kind.to_string(),
+                required: f.required,
+                help: f.help.clone(),
+                value: value
+                    .filter(|v| !v.encrypted)
+                    .map(|v| v.value.clone())
+                    .unwrap_or_default(),
+                is_set: value.is_some_and(|v| !v.value.is_empty()),
+            }
+        })
+        .collect();
+    Ok(ApplicationDetail {
+        id: app.id,
+        name: app.name,
+        gallery_id: entry.id.clone(),
+        gallery_name: entry.name.clone(),
+        connector: entry.connector.as_str().into(),
+        provisioning_mode: app.provisioning_mode,
+        version: app.version,
+        notes: entry.notes.clone(),
+        credentials,
+        updated_at: app.updated_at,
+    })
+}
+
+/// Renames an application and sets its provisioning mode ("manual" or "automatic").
+#[server(endpoint = "application_update")]
+pub async fn update_application(
+    id: String,
+    version: i64,
+    name: String,
+    provisioning_mode: String,
+) -> Result<(), AppError> {
+    let session = srv::require_role(Role::GlobalAdministrator)?;
+    let state = srv::portal_state()?;
+    let (before, _) = load(&state, &id).await?;
+    let app = state
+        .store
+        .update_application(&id, &name, &provisioning_mode, version)
+        .await
+        .map_err(directory_error)?;
+    audit(
+        &state,
+        &session.admin.email,
+        "application.update",
+        Some(&app.name),
+        steward_store::Outcome::Success,
+        Some(format!(
+            "name {:?} -> {:?}, provisioning {} -> {}",
+            before.name, app.name, before.provisioning_mode, app.provisioning_mode
+        )),
+    )
+    .await;
+    Ok(())
+}
+
+/// The values a credentials form posted (`form[NAME]`) checked against the entry's fields:
+/// (field, value or None to keep the stored one), or field messages keyed `cred.NAME`.
+#[cfg(feature = "ssr")]
+fn read_credentials(
+    entry: &steward_gallery::Entry,
+    stored: &[steward_store::StoredCredential],
+    posted: &BTreeMap<String, String>,
+) -> Result<Vec<(steward_gallery::CredentialField, Option<String>)>, Vec<crate::error::FieldError>>
+{
+    use steward_gallery::CredentialKind;
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for field in &entry.credentials {
+        let posted = posted
+            .get(&field.name)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty());
+        let is_set = stored
+            .iter()
+            .any(|s| s.field == field.name && !s.value.is_empty());
+        let problem = match (&posted, field.kind) {
+            (None, _) if field.required && !is_set => Some(format!("Enter the {}.", field.label)),
+            (Some(v), CredentialKind::Url)
+                if !(v.starts_with("https://") || v.starts_with("http://"))
+                    || v.chars().any(char::is_whitespace) =>
+            {
+                Some(format!(
+                    "Enter the full URL, starting with https:// (for example https://app.example.com/scim/v2); {v:?} is not one."
+                ))
+            }
+            _ => None,
+        };
+        if let Some(message) = problem {
+            errors.push(crate::error::FieldError {
+                field: format!("cred.{}", field.name),
+                message,
+            });
+        }
+        out.push((field.clone(), posted));
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Saves the admin credentials. A secret left empty keeps the stored one; secrets are
+/// encrypted with the installation's key and never sent back.
+#[server(endpoint = "application_credentials")]
+pub async fn save_credentials(
+    id: String,
+    version: i64,
+    form: BTreeMap<String, String>,
+) -> Result<(), AppError> {
+    use steward_gallery::CredentialKind;
+    let session = srv::require_role(Role::GlobalAdministrator)?;
+    let state = srv::portal_state()?;
+    let (app, entry) = load(&state, &id).await?;
+    let stored = state
+        .store
+        .credentials(&app.id)
+        .await
+        .map_err(srv::internal)?;
+    let fields = read_credentials(&entry, &stored, &form).map_err(|errors| {
+        srv::set_status(422);
+        AppError::invalid(errors)
+    })?;
+    let mut writes = Vec::new();
+    let mut changed = Vec::new();
+    for (field, value) in fields {
+        let Some(value) = value else { continue };
+        let secret = field.kind == CredentialKind::Secret;
+        changed.push(if secret {
+            format!("{}: replaced", field.name)
+        } else {
+            format!("{}: {value}", field.name)
+        });
+        writes.push(steward_store::StoredCredential {
+            field: field.name.clone(),
+            value: if secret {
+                state.secrets.seal(&value).map_err(srv::internal)?
+            } else {
+                value
+            },
+            encrypted: secret,
+        });
+    }
+    state
+        .store
+        .set_credentials(&app.id, writes, version)
+        .await
+        .map_err(directory_error)?;
+    audit(
+        &state,
+        &session.admin.email,
+        "application.credentials",
+        Some(&app.name),
+        steward_store::Outcome::Success,
+        Some(changed.join(", ")),
+    )
+    .await;
+    Ok(())
+}
+
+/// The outcome of Test Connection, for the page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TestResult {
+    pub ok: bool,
+    /// The failed step's label ("DNS", "Authentication", ...); empty on success.
+    pub step: String,
+    pub status: Option<u16>,
+    pub detail: String,
+    pub excerpt: Option<String>,
+    pub hint: String,
+    pub millis: Option<u64>,
+}
+
+/// Tests the credentials in the form (a secret left empty: the stored one), without saving
+/// them, as Entra's Test Connection does.
+#[server(endpoint = "application_test_connection")]
+pub async fn test_connection(
+    id: String,
+    form: BTreeMap<String, String>,
+) -> Result<TestResult, AppError> {
+    use steward_gallery::Connector;
+    let session = srv::require_role(Role::GlobalAdministrator)?;
+    let state = srv::portal_state()?;
+    let (app, entry) = load(&state, &id).await?;
+    let stored = state
+        .store
+        .credentials(&app.id)
+        .await
+        .map_err(srv::internal)?;
+    let fields = read_credentials(&entry, &stored, &form).map_err(|errors| {
+        srv::set_status(422);
+        AppError::invalid(errors)
+    })?;
+    let mut values: BTreeMap<String, String> = BTreeMap::new();
+    for (field, posted) in fields {
+        let value = match posted {
+            Some(v) => v,
+            None => match stored.iter().find(|s| s.field == field.name) {
+                Some(s) if s.encrypted => state.secrets.open(&s.value).map_err(|problem| {
+                    AppError::invalid(vec![crate::error::FieldError {
+                        field: format!("cred.{}", field.name),
+                        message: problem,
+                    }])
+                })?,
+                Some(s) => s.value.clone(),
+                None => String::new(),
+            },
+        };
+        values.insert(field.name.clone(), value);
+    }
+    let result = match entry.connector {
+        Connector::Scim => {
+            let matching = entry
+                .users
+                .attributes
+                .iter()
+                .filter(|m| m.matching.is_some())
+                .min_by_key(|m| m.matching)
+                .map_or("userName".to_string(), |m| m.target.clone());
+            let probe = uuid::Uuid::new_v4().to_string();
+            let target = steward_connect::ScimTarget::new(
+                values.get("tenant_url").cloned().unwrap_or_default(),
+                values.get("secret_token").cloned().unwrap_or_default(),
+            );
+            match target.test_connection(&matching, &probe).await {
+                Ok(ok) => TestResult {
+                    ok: true,
+                    step: String::new(),
+                    status: Some(ok.status),
+                    detail: format!(
+                        "{} answered {} as a SCIM service should.",
+                        ok.request, ok.status
+                    ),
+                    excerpt: None,
+                    hint: "Save the credentials to use them.".into(),
+                    millis: u64::try_from(ok.millis).ok(),
+                },
+                Err(f) => TestResult {
+                    ok: false,
+                    step: f.step.label().into(),
+                    status: f.status,
+                    detail: f.detail,
+                    excerpt: f.excerpt,
+                    hint: f.hint,
+                    millis: None,
+                },
+            }
+        }
+        Connector::Xmatters => TestResult {
+            ok: false,
+            step: "Not available yet".into(),
+            status: None,
+            detail: "Test Connection for xMatters arrives with its connector.".into(),
+            excerpt: None,
+            hint: "Save the credentials now; they are kept encrypted.".into(),
+            millis: None,
+        },
+    };
+    audit(
+        &state,
+        &session.admin.email,
+        "application.test_connection",
+        Some(&app.name),
+        if result.ok {
+            steward_store::Outcome::Success
+        } else {
+            steward_store::Outcome::Failure
+        },
+        Some(if result.ok {
+            "succeeded".to_string()
+        } else {
+            format!("failed at {}", result.step)
+        }),
+    )
+    .await;
+    Ok(result)
+}

@@ -1,0 +1,317 @@
+//! Enterprise applications: the list, the gallery to add one from, and an application's
+//! page with its provisioning mode, admin credentials and Test Connection.
+
+use crate::api::{
+    gallery, get_application, list_applications, ApplicationDetail, CreateApplication,
+    CredentialView, SaveCredentials, TestConnection, TestResult, UpdateApplication,
+};
+use crate::components::{format_time, EmptyState, ErrorPanel, FormError, Icon, PageHeader};
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+#[component]
+pub fn ApplicationsPage() -> impl IntoView {
+    let apps = Resource::new(|| (), |_| list_applications());
+    view! {
+        <PageHeader title="Enterprise applications" subtitle="The SaaS applications Steward keeps accounts in."/>
+        <div class="toolbar">
+            <a class="button button-primary" href="/applications/gallery">"New application"</a>
+        </div>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match apps.await {
+                    Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
+                    Ok(list) if list.is_empty() => view! {
+                        <EmptyState icon=Icon::Apps title="No applications yet">
+                            <p>"Each application gets its own credentials, attribute mappings, scoping filters and assignments."</p>
+                            <p>"Add one from the " <a href="/applications/gallery">"gallery"</a> " (Xledger, Klaxoon, xMatters, AlexisHR) or create your own SCIM 2.0 application, then set its provisioning mode to Automatic."</p>
+                        </EmptyState>
+                    }.into_any(),
+                    Ok(list) => view! {
+                        <div class="table-wrap">
+                            <table class="table" data-testid="applications-table">
+                                <thead><tr>
+                                    <th scope="col">"Name"</th>
+                                    <th scope="col">"Gallery entry"</th>
+                                    <th scope="col">"Provisioning"</th>
+                                    <th scope="col">"Last changed"</th>
+                                </tr></thead>
+                                <tbody>
+                                    {list.into_iter().map(|a| view! {
+                                        <tr>
+                                            <td><a href=format!("/applications/{}", a.id)><strong>{a.name}</strong></a></td>
+                                            <td>{a.gallery_name}</td>
+                                            <td>{if a.provisioning_mode == "automatic" { "Automatic" } else { "Manual" }}</td>
+                                            <td class="nowrap">{format_time(a.updated_at)}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+pub fn GalleryPage() -> impl IntoView {
+    let (search, set_search) = signal(String::new());
+    let (chosen, set_chosen) = signal(None::<(String, String)>);
+    let tiles = Resource::new(move || search.get(), gallery);
+    let create = ServerAction::<CreateApplication>::new();
+    let error = Signal::derive(move || create.value().get().and_then(|r| r.err()));
+    view! {
+        <p class="breadcrumb"><a href="/applications">"Enterprise applications"</a> " / Gallery"</p>
+        <PageHeader title="Application gallery" subtitle="Pick the application to provision, or create your own for any SCIM 2.0 service."/>
+        <div class="toolbar">
+            <input type="search" class="toolbar-search" placeholder="Search applications" aria-label="Search applications"
+                prop:value=search on:input=move |ev| set_search.set(event_target_value(&ev))/>
+        </div>
+        {move || chosen.get().map(|(id, name)| view! {
+            <section class="card form-card" data-testid="create-application">
+                <h2>{format!("Add {name}")}</h2>
+                <FormError error/>
+                <ActionForm action=create attr:class="form" attr:novalidate=true>
+                    <input type="hidden" name="gallery_id" value=id/>
+                    <div class="field">
+                        <label for="app-name">"Name"</label>
+                        <input id="app-name" name="name" type="text" value=name.clone() autocomplete="off"/>
+                        <p class="hint">"How this application appears in Steward; you can add the same gallery entry several times (one per tenant)."</p>
+                    </div>
+                    <div class="actions">
+                        <button type="submit" class="button button-primary" disabled=move || create.pending().get()>"Create"</button>
+                        <button type="button" class="button" on:click=move |_| set_chosen.set(None)>"Cancel"</button>
+                    </div>
+                </ActionForm>
+            </section>
+        })}
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match tiles.await {
+                    Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
+                    Ok(list) => view! {
+                        <ul class="tiles" data-testid="gallery-tiles">
+                            {list.into_iter().map(|t| {
+                                let custom = t.id == "custom-scim";
+                                let (id, name) = (t.id.clone(), t.name.clone());
+                                view! {
+                                    <li class=if custom { "tile tile-custom" } else { "tile" }>
+                                        <button type="button" class="tile-button" on:click=move |_| set_chosen.set(Some((id.clone(), name.clone())))>
+                                            <span class="tile-name">{t.name.clone()}</span>
+                                            <span class="tile-publisher">{t.publisher.clone()}</span>
+                                            <span class="tile-description">{t.description.clone()}</span>
+                                            <span class="badge">{if t.connector == "scim" { "SCIM 2.0".to_string() } else { t.connector.clone() }}</span>
+                                        </button>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+pub fn ApplicationPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").unwrap_or_default();
+    let update = ServerAction::<UpdateApplication>::new();
+    let save = ServerAction::<SaveCredentials>::new();
+    let app = Resource::new(
+        move || (id(), update.version().get(), save.version().get()),
+        |(id, ..)| get_application(id),
+    );
+    view! {
+        <p class="breadcrumb"><a href="/applications">"Enterprise applications"</a> " / Application"</p>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match app.await {
+                    Err(e) => view! { <Title text="Application"/><ErrorPanel error=e/> }.into_any(),
+                    Ok(a) => view! { <ApplicationView a update save/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn ApplicationView(
+    a: ApplicationDetail,
+    update: ServerAction<UpdateApplication>,
+    save: ServerAction<SaveCredentials>,
+) -> impl IntoView {
+    let update_error = Signal::derive(move || update.value().get().and_then(|r| r.err()));
+    let automatic = a.provisioning_mode == "automatic";
+    let (form_id, card_id, name) = (a.id.clone(), a.id.clone(), a.name.clone());
+    view! {
+        <Title text=a.name.clone()/>
+        <div class="page-header">
+            <h1>{a.name.clone()}</h1>
+            <p class="page-subtitle">{format!("{} · last changed {}", a.gallery_name, format_time(a.updated_at))}</p>
+        </div>
+        {(!a.notes.is_empty()).then(|| view! {
+            <div class="notice">{a.notes.iter().map(|n| view! { <p>{n.clone()}</p> }).collect_view()}</div>
+        })}
+        <section class="card form-card">
+            <h2>"Provisioning"</h2>
+            <FormError error=update_error/>
+            <ActionForm action=update attr:class="form" attr:novalidate=true>
+                <input type="hidden" name="id" value=form_id/>
+                <input type="hidden" name="version" value=a.version.to_string()/>
+                <div class="field-row">
+                    <div class="field">
+                        <label for="app-name">"Name"</label>
+                        <input id="app-name" name="name" type="text" value=name autocomplete="off"/>
+                    </div>
+                    <div class="field">
+                        <label for="app-mode">"Provisioning mode"</label>
+                        <select id="app-mode" name="provisioning_mode">
+                            <option value="manual" selected=!automatic>"Manual"</option>
+                            <option value="automatic" selected=automatic>"Automatic"</option>
+                        </select>
+                    </div>
+                </div>
+                <div class="actions">
+                    <button type="submit" class="button button-primary" disabled=move || update.pending().get()>"Save"</button>
+                </div>
+            </ActionForm>
+        </section>
+        <CredentialsCard id=card_id version=a.version fields=a.credentials.clone() save/>
+    }
+}
+
+/// The admin credentials form: Test Connection checks what is typed (a secret left empty:
+/// the stored one) without saving; Save stores it, secrets encrypted.
+#[component]
+fn CredentialsCard(
+    id: String,
+    version: i64,
+    fields: Vec<CredentialView>,
+    save: ServerAction<SaveCredentials>,
+) -> impl IntoView {
+    let test = ServerAction::<TestConnection>::new();
+    let form = NodeRef::<leptos::html::Form>::new();
+    let save_error = Signal::derive(move || save.value().get().and_then(|r| r.err()));
+    let test_error = Signal::derive(move || test.value().get().and_then(|r| r.err()));
+    let error = Signal::derive(move || save_error.get().or_else(|| test_error.get()));
+    let saved = move || matches!(save.value().get(), Some(Ok(())));
+    let run_test = {
+        let id = id.clone();
+        move |_| {
+            let Some(form) = form.get() else { return };
+            let mut values = std::collections::BTreeMap::new();
+            if let Ok(data) = web_sys_form_values(&form) {
+                values = data;
+            }
+            test.dispatch(TestConnection {
+                id: id.clone(),
+                form: values,
+            });
+        }
+    };
+    view! {
+        <section class="card form-card">
+            <h2>"Admin credentials"</h2>
+            <p class="hint">"Secrets are encrypted with this installation's key and never shown again; leave a secret empty to keep the stored one."</p>
+            <FormError error/>
+            <ActionForm action=save node_ref=form attr:class="form" attr:novalidate=true>
+                <input type="hidden" name="id" value=id.clone()/>
+                <input type="hidden" name="version" value=version.to_string()/>
+                {fields.into_iter().map(|f| view! { <CredentialInput f error/> }).collect_view()}
+                <div class="actions">
+                    <button type="button" class="button" on:click=run_test disabled=move || test.pending().get()>
+                        {move || if test.pending().get() { "Testing…" } else { "Test Connection" }}
+                    </button>
+                    <button type="submit" class="button button-primary" disabled=move || save.pending().get()>"Save credentials"</button>
+                    {move || saved().then(|| view! { <span class="badge badge-ok" role="status">"Saved"</span> })}
+                </div>
+            </ActionForm>
+            {move || test.value().get().and_then(|r| r.ok()).map(|r| view! { <TestOutcome r/> })}
+        </section>
+    }
+}
+
+/// The form's `form[NAME]` inputs as a map, read in the browser.
+fn web_sys_form_values(
+    form: &leptos::web_sys::HtmlFormElement,
+) -> Result<std::collections::BTreeMap<String, String>, ()> {
+    use leptos::wasm_bindgen::JsCast;
+    use leptos::web_sys::js_sys;
+    let data = leptos::web_sys::FormData::new_with_form(form).map_err(|_| ())?;
+    let mut out = std::collections::BTreeMap::new();
+    let entries: js_sys::Iterator = data.entries();
+    while let Ok(next) = entries.next() {
+        if next.done() {
+            break;
+        }
+        let Ok(pair) = next.value().dyn_into::<js_sys::Array>() else {
+            continue;
+        };
+        let (Some(name), Some(value)) = (pair.get(0).as_string(), pair.get(1).as_string()) else {
+            continue;
+        };
+        if let Some(key) = name.strip_prefix("form[").and_then(|n| n.strip_suffix(']')) {
+            out.insert(key.to_string(), value);
+        }
+    }
+    Ok(out)
+}
+
+#[component]
+fn CredentialInput(f: CredentialView, error: Signal<Option<AppError>>) -> impl IntoView {
+    let input_id = format!("cred-{}", f.name);
+    let key = format!("cred.{}", f.name);
+    let secret = f.kind == "secret";
+    let message = {
+        let key = key.clone();
+        move || error.get().and_then(|e| e.field(&key))
+    };
+    let kind = match f.kind.as_str() {
+        "secret" => "password",
+        "url" => "url",
+        _ => "text",
+    };
+    let placeholder = if secret && f.is_set {
+        "A secret is stored; type to replace it".to_string()
+    } else {
+        String::new()
+    };
+    view! {
+        <div class="field">
+            <label for=input_id.clone()>{f.label.clone()}</label>
+            <input id=input_id name=format!("form[{}]", f.name) type=kind autocomplete="off"
+                value=if secret { String::new() } else { f.value.clone() } placeholder=placeholder/>
+            {(secret && f.is_set).then(|| view! { <p class="hint"><span class="badge badge-ok">"Stored"</span> " Leave empty to keep it."</p> })}
+            <p class="hint">{f.help.clone()}</p>
+            {move || message().map(|m| view! { <p class="field-error">{m}</p> })}
+        </div>
+    }
+}
+
+#[component]
+fn TestOutcome(r: TestResult) -> impl IntoView {
+    if r.ok {
+        return view! {
+            <div class="callout" role="status" data-testid="test-result">
+                <p><strong>"Test Connection succeeded"</strong>{r.millis.map(|m| format!(" in {m} ms"))}</p>
+                <p class="muted">{r.detail}</p>
+            </div>
+        }
+        .into_any();
+    }
+    view! {
+        <div class="form-error test-failure" role="alert" data-testid="test-result">
+            <p><strong>{format!("Test Connection failed at: {}", r.step)}</strong>{r.status.map(|s| format!(" (HTTP {s})"))}</p>
+            <p>{r.detail}</p>
+            {r.excerpt.map(|e| view! { <pre class="excerpt">{e}</pre> })}
+            <p><strong>"What to try: "</strong>{r.hint}</p>
+        </div>
+    }
+    .into_any()
+}

@@ -1,0 +1,88 @@
+import { expect, test } from "@playwright/test";
+import { execFileSync, execSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { createServer } from "node:net";
+import { hydrated, shot, signIn } from "./fixtures";
+
+/** The shared SCIM targets: $SCIM_TARGETS_DIR, beside the repository, or /work/shared. */
+function targets(): string {
+  for (const dir of [process.env.SCIM_TARGETS_DIR, "../../shared/targets", "/work/shared/targets"]) {
+    if (dir && existsSync(`${dir}/scim2-server/start.sh`)) return dir;
+  }
+  throw new Error("the shared SCIM targets (scim2-server) were not found: set SCIM_TARGETS_DIR");
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+test("adds a custom SCIM application, tests its credentials against scim2-server and saves them", async ({ page }) => {
+  const port = await freePort();
+  const pid = execFileSync(`${targets()}/scim2-server/start.sh`, [String(port), "--token", "right-token"]).toString().trim();
+  try {
+    await signIn(page);
+    await expect(page.getByTestId("signed-in-admin")).toBeVisible();
+    await page.goto("/applications");
+    await page.getByRole("link", { name: "New application" }).click();
+    await hydrated(page);
+    const tiles = page.getByTestId("gallery-tiles");
+    for (const name of ["Xledger", "Klaxoon", "xMatters", "AlexisHR"]) {
+      await expect(tiles).toContainText(name);
+    }
+    await page.getByLabel("Search applications").fill("klax");
+    await expect(tiles.getByRole("listitem")).toHaveCount(1);
+    await page.getByLabel("Search applications").fill("");
+    await shot(page, "application-gallery");
+    await tiles.getByRole("button").filter({ hasText: /custom|own/i }).first().click();
+    const name = `HR portal ${Date.now()}`;
+    await page.getByLabel("Name").fill(name);
+    await page.getByRole("button", { name: "Create", exact: true }).click();
+    await expect(page).toHaveURL(/\/applications\/[0-9a-f-]{36}$/);
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText(name);
+    await hydrated(page);
+
+    const url = page.getByLabel("Tenant URL");
+    const token = page.getByLabel("Secret Token");
+    const result = page.getByTestId("test-result");
+    // A wrong token: refused at authentication.
+    await url.fill(`http://127.0.0.1:${port}/v2`);
+    await token.fill("wrong-token");
+    await page.getByRole("button", { name: "Test Connection" }).click();
+    await expect(result).toContainText("failed at: Authentication");
+    await expect(result).toContainText("HTTP 401");
+    // Nothing listening: refused at TCP connect.
+    const closed = await freePort();
+    await url.fill(`http://127.0.0.1:${closed}/v2`);
+    await token.fill("right-token");
+    await page.getByRole("button", { name: "Test Connection" }).click();
+    await expect(result).toContainText("failed at: TCP connect");
+    // The right ones succeed, then are saved; the secret is never shown again.
+    await url.fill(`http://127.0.0.1:${port}/v2`);
+    await page.getByRole("button", { name: "Test Connection" }).click();
+    await expect(result).toContainText("Test Connection succeeded");
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await shot(page, "application-test-connection");
+    await page.getByRole("button", { name: "Save credentials" }).click();
+    await expect(page.getByText("Saved", { exact: true })).toBeVisible();
+    await page.reload();
+    await hydrated(page);
+    await expect(page.getByLabel("Tenant URL")).toHaveValue(`http://127.0.0.1:${port}/v2`);
+    await expect(page.getByLabel("Secret Token")).toHaveValue("");
+    await expect(page.getByText("Stored", { exact: true })).toBeVisible();
+    expect(await page.content()).not.toContain("right-token");
+    // With the secret left empty, Test Connection uses the stored one.
+    await page.getByRole("button", { name: "Test Connection" }).click();
+    await expect(page.getByTestId("test-result")).toContainText("Test Connection succeeded");
+
+    await page.goto("/applications");
+    await expect(page.getByTestId("applications-table")).toContainText(name);
+  } finally {
+    execSync(`kill ${pid}`);
+  }
+});
