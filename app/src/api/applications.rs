@@ -303,6 +303,41 @@ fn read_credentials(
     }
 }
 
+/// An application with its gallery entry, its stored credentials, and a posted credentials
+/// form checked against the entry's fields.
+#[cfg(feature = "ssr")]
+struct PostedCredentials {
+    app: steward_store::Application,
+    entry: steward_gallery::Entry,
+    stored: Vec<steward_store::StoredCredential>,
+    /// Each field with the value posted for it (`None`: keep the stored one).
+    fields: Vec<(steward_gallery::CredentialField, Option<String>)>,
+}
+
+#[cfg(feature = "ssr")]
+async fn load_form(
+    state: &srv::PortalState,
+    id: &str,
+    form: &BTreeMap<String, String>,
+) -> Result<PostedCredentials, AppError> {
+    let (app, entry) = load(state, id).await?;
+    let stored = state
+        .store
+        .credentials(&app.id)
+        .await
+        .map_err(srv::internal)?;
+    let fields = read_credentials(&entry, &stored, form).map_err(|errors| {
+        srv::set_status(422);
+        AppError::invalid(errors)
+    })?;
+    Ok(PostedCredentials {
+        app,
+        entry,
+        stored,
+        fields,
+    })
+}
+
 /// Saves the admin credentials. A secret left empty keeps the stored one; secrets are
 /// encrypted with the installation's key and never sent back.
 #[server(endpoint = "application_credentials")]
@@ -314,16 +349,7 @@ pub async fn save_credentials(
     use steward_gallery::CredentialKind;
     let session = srv::require_role(Role::GlobalAdministrator)?;
     let state = srv::portal_state()?;
-    let (app, entry) = load(&state, &id).await?;
-    let stored = state
-        .store
-        .credentials(&app.id)
-        .await
-        .map_err(srv::internal)?;
-    let fields = read_credentials(&entry, &stored, &form).map_err(|errors| {
-        srv::set_status(422);
-        AppError::invalid(errors)
-    })?;
+    let PostedCredentials { app, fields, .. } = load_form(&state, &id, &form).await?;
     let mut writes = Vec::new();
     let mut changed = Vec::new();
     for (field, value) in fields {
@@ -384,16 +410,12 @@ pub async fn test_connection(
     use steward_gallery::Connector;
     let session = srv::require_role(Role::GlobalAdministrator)?;
     let state = srv::portal_state()?;
-    let (app, entry) = load(&state, &id).await?;
-    let stored = state
-        .store
-        .credentials(&app.id)
-        .await
-        .map_err(srv::internal)?;
-    let fields = read_credentials(&entry, &stored, &form).map_err(|errors| {
-        srv::set_status(422);
-        AppError::invalid(errors)
-    })?;
+    let PostedCredentials {
+        app,
+        entry,
+        stored,
+        fields,
+    } = load_form(&state, &id, &form).await?;
     let mut values: BTreeMap<String, String> = BTreeMap::new();
     for (field, posted) in fields {
         let value = match posted {
