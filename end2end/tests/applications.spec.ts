@@ -80,6 +80,16 @@ test("adds a custom SCIM application, tests its credentials against scim2-server
     await page.getByRole("button", { name: "Test Connection" }).click();
     await expect(page.getByTestId("test-result")).toContainText("Test Connection succeeded");
 
+    // Settings: scope and the deletion threshold, kept after a reload.
+    await page.getByLabel("Scope", { exact: true }).selectOption("all");
+    await page.getByLabel("Accidental deletion threshold").fill("25");
+    await page.getByRole("button", { name: "Save settings" }).click();
+    await expect(page.getByText("Settings saved")).toBeVisible();
+    await page.reload();
+    await hydrated(page);
+    await expect(page.getByLabel("Scope", { exact: true })).toHaveValue("all");
+    await expect(page.getByLabel("Accidental deletion threshold")).toHaveValue("25");
+
     await page.goto("/applications");
     await expect(page.getByTestId("applications-table")).toContainText(name);
   } finally {

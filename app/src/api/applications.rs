@@ -143,6 +143,35 @@ pub struct CredentialView {
     pub is_set: bool,
 }
 
+/// How an application is provisioned (the Settings section of Entra's provisioning page).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ProvisioningSettings {
+    /// "assigned" (only assigned users and groups) or "all".
+    pub scope: String,
+    pub prevent_accidental_deletion: bool,
+    /// Disables and deletes above this many in one cycle are held for an admin to allow.
+    pub deletion_threshold: u32,
+    pub skip_out_of_scope_deletions: bool,
+    pub cycle_interval_minutes: u32,
+    pub notification_email: String,
+    pub notify_on_failure: bool,
+}
+
+impl Default for ProvisioningSettings {
+    fn default() -> Self {
+        ProvisioningSettings {
+            scope: "assigned".into(),
+            prevent_accidental_deletion: true,
+            deletion_threshold: 500,
+            skip_out_of_scope_deletions: false,
+            cycle_interval_minutes: 40,
+            notification_email: String::new(),
+            notify_on_failure: false,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ApplicationDetail {
     pub id: String,
@@ -154,6 +183,7 @@ pub struct ApplicationDetail {
     pub version: i64,
     pub notes: Vec<String>,
     pub credentials: Vec<CredentialView>,
+    pub settings: ProvisioningSettings,
     pub updated_at: DateTime<Utc>,
 }
 
@@ -211,7 +241,9 @@ pub async fn get_application(id: String) -> Result<ApplicationDetail, AppError> 
             }
         })
         .collect();
+    let settings = settings_of(&app, &entry);
     Ok(ApplicationDetail {
+        settings,
         id: app.id,
         name: app.name,
         gallery_id: entry.id.clone(),
@@ -223,6 +255,149 @@ pub async fn get_application(id: String) -> Result<ApplicationDetail, AppError> 
         credentials,
         updated_at: app.updated_at,
     })
+}
+
+/// The stored settings, with defaults (the entry's cycle interval among them) for what was
+/// never set.
+#[cfg(feature = "ssr")]
+fn settings_of(
+    app: &steward_store::Application,
+    entry: &steward_gallery::Entry,
+) -> ProvisioningSettings {
+    let defaults = ProvisioningSettings {
+        cycle_interval_minutes: entry.cycle_interval_minutes,
+        ..Default::default()
+    };
+    if app.settings.as_object().is_none_or(|m| m.is_empty()) {
+        return defaults;
+    }
+    serde_json::from_value(app.settings.clone()).unwrap_or(defaults)
+}
+
+/// The settings form as posted (`form[scope]`, checkboxes present when ticked).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SettingsForm {
+    #[serde(default)]
+    pub scope: String,
+    #[serde(default)]
+    pub prevent_accidental_deletion: Option<String>,
+    #[serde(default)]
+    pub deletion_threshold: String,
+    #[serde(default)]
+    pub skip_out_of_scope_deletions: Option<String>,
+    #[serde(default)]
+    pub cycle_interval_minutes: String,
+    #[serde(default)]
+    pub notification_email: String,
+    #[serde(default)]
+    pub notify_on_failure: Option<String>,
+}
+
+/// Saves the provisioning settings; `version` is the one the admin saw, so another admin's
+/// newer change is never overwritten.
+#[server(endpoint = "application_settings")]
+pub async fn save_settings(id: String, version: i64, form: SettingsForm) -> Result<(), AppError> {
+    use crate::error::field_errors;
+    let session = srv::require_role(Role::GlobalAdministrator)?;
+    let state = srv::portal_state()?;
+    let (app, entry) = load(&state, &id).await?;
+    let before = settings_of(&app, &entry);
+    let threshold = form
+        .deletion_threshold
+        .trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|n| (1..=1_000_000).contains(n));
+    let interval = form
+        .cycle_interval_minutes
+        .trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|n| (1..=1440).contains(n));
+    let email = form.notification_email.trim().to_string();
+    let notify = form.notify_on_failure.is_some();
+    let fields = field_errors([
+        (
+            "scope",
+            (!matches!(form.scope.as_str(), "assigned" | "all"))
+                .then(|| "Choose who is provisioned.".to_string()),
+        ),
+        (
+            "deletion_threshold",
+            threshold
+                .is_none()
+                .then(|| "A whole number from 1 to 1,000,000.".to_string()),
+        ),
+        (
+            "cycle_interval_minutes",
+            interval
+                .is_none()
+                .then(|| "Minutes between full cycles, from 1 to 1440 (a day).".to_string()),
+        ),
+        (
+            "notification_email",
+            if email.is_empty() && notify {
+                Some("Enter the address to notify, or untick the notification.".to_string())
+            } else if !email.is_empty() {
+                srv::auth::validate_email(&email)
+            } else {
+                None
+            },
+        ),
+    ]);
+    let (Some(deletion_threshold), Some(cycle_interval_minutes)) = (threshold, interval) else {
+        srv::set_status(422);
+        return Err(AppError::invalid(fields));
+    };
+    if !fields.is_empty() {
+        srv::set_status(422);
+        return Err(AppError::invalid(fields));
+    }
+    let after = ProvisioningSettings {
+        scope: form.scope.clone(),
+        prevent_accidental_deletion: form.prevent_accidental_deletion.is_some(),
+        deletion_threshold,
+        skip_out_of_scope_deletions: form.skip_out_of_scope_deletions.is_some(),
+        cycle_interval_minutes,
+        notification_email: email,
+        notify_on_failure: notify,
+    };
+    let value = serde_json::to_value(&after).map_err(srv::internal)?;
+    state
+        .store
+        .set_application_settings(&app.id, value, version)
+        .await
+        .map_err(directory_error)?;
+    audit(
+        &state,
+        &session.admin.email,
+        "application.settings",
+        Some(&app.name),
+        steward_store::Outcome::Success,
+        Some(settings_change(&before, &after)),
+    )
+    .await;
+    Ok(())
+}
+
+/// "scope: assigned -> all, deletion_threshold: 500 -> 50" for the audit log.
+#[cfg(feature = "ssr")]
+fn settings_change(before: &ProvisioningSettings, after: &ProvisioningSettings) -> String {
+    let (Ok(serde_json::Value::Object(b)), Ok(serde_json::Value::Object(a))) =
+        (serde_json::to_value(before), serde_json::to_value(after))
+    else {
+        return String::new();
+    };
+    let changes: Vec<String> = a
+        .iter()
+        .filter(|(k, v)| b.get(*k) != Some(*v))
+        .map(|(k, v)| format!("{k}: {} -> {v}", b.get(k).cloned().unwrap_or_default()))
+        .collect();
+    if changes.is_empty() {
+        "no change".into()
+    } else {
+        changes.join(", ")
+    }
 }
 
 /// Renames an application and sets its provisioning mode ("manual" or "automatic").

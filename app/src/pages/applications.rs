@@ -3,7 +3,8 @@
 
 use crate::api::{
     gallery, get_application, list_applications, ApplicationDetail, CreateApplication,
-    CredentialView, SaveCredentials, TestConnection, TestResult, UpdateApplication,
+    CredentialView, ProvisioningSettings, SaveCredentials, SaveSettings, TestConnection,
+    TestResult, UpdateApplication,
 };
 use crate::components::{format_time, EmptyState, ErrorPanel, FormError, Icon, PageHeader};
 use crate::error::AppError;
@@ -123,8 +124,16 @@ pub fn ApplicationPage() -> impl IntoView {
     let id = move || params.read().get("id").unwrap_or_default();
     let update = ServerAction::<UpdateApplication>::new();
     let save = ServerAction::<SaveCredentials>::new();
+    let save_settings = ServerAction::<SaveSettings>::new();
     let app = Resource::new(
-        move || (id(), update.version().get(), save.version().get()),
+        move || {
+            (
+                id(),
+                update.version().get(),
+                save.version().get(),
+                save_settings.version().get(),
+            )
+        },
         |(id, ..)| get_application(id),
     );
     view! {
@@ -133,7 +142,7 @@ pub fn ApplicationPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match app.await {
                     Err(e) => view! { <Title text="Application"/><ErrorPanel error=e/> }.into_any(),
-                    Ok(a) => view! { <ApplicationView a update save/> }.into_any(),
+                    Ok(a) => view! { <ApplicationView a update save save_settings/> }.into_any(),
                 }
             })}
         </Transition>
@@ -145,10 +154,12 @@ fn ApplicationView(
     a: ApplicationDetail,
     update: ServerAction<UpdateApplication>,
     save: ServerAction<SaveCredentials>,
+    save_settings: ServerAction<SaveSettings>,
 ) -> impl IntoView {
     let update_error = Signal::derive(move || update.value().get().and_then(|r| r.err()));
     let automatic = a.provisioning_mode == "automatic";
-    let (form_id, card_id, name) = (a.id.clone(), a.id.clone(), a.name.clone());
+    let (form_id, card_id, settings_id, name) =
+        (a.id.clone(), a.id.clone(), a.id.clone(), a.name.clone());
     view! {
         <Title text=a.name.clone()/>
         <div class="page-header">
@@ -183,6 +194,7 @@ fn ApplicationView(
             </ActionForm>
         </section>
         <CredentialsCard id=card_id version=a.version fields=a.credentials.clone() save/>
+        <SettingsCard id=settings_id version=a.version settings=a.settings.clone() save=save_settings/>
     }
 }
 
@@ -291,6 +303,73 @@ fn CredentialInput(f: CredentialView, error: Signal<Option<AppError>>) -> impl I
             <p class="hint">{f.help.clone()}</p>
             {move || message().map(|m| view! { <p class="field-error">{m}</p> })}
         </div>
+    }
+}
+
+/// Scope, accidental deletion prevention, out-of-scope deletions, cycle interval and the
+/// failure notification.
+#[component]
+fn SettingsCard(
+    id: String,
+    version: i64,
+    settings: ProvisioningSettings,
+    save: ServerAction<SaveSettings>,
+) -> impl IntoView {
+    let error = Signal::derive(move || save.value().get().and_then(|r| r.err()));
+    let saved = move || matches!(save.value().get(), Some(Ok(())));
+    let message = move |field: &'static str| {
+        move || {
+            error
+                .get()
+                .and_then(|e| e.field(field))
+                .map(|m| view! { <p class="field-error">{m}</p> })
+        }
+    };
+    let all = settings.scope == "all";
+    view! {
+        <section class="card form-card">
+            <h2>"Settings"</h2>
+            <FormError error/>
+            <ActionForm action=save attr:class="form" attr:novalidate=true>
+                <input type="hidden" name="id" value=id/>
+                <input type="hidden" name="version" value=version.to_string()/>
+                <div class="field">
+                    <label for="set-scope">"Scope"</label>
+                    <select id="set-scope" name="form[scope]">
+                        <option value="assigned" selected=!all>"Sync only assigned users and groups"</option>
+                        <option value="all" selected=all>"Sync all users and groups"</option>
+                    </select>
+                    {message("scope")}
+                </div>
+                <label class="check"><input type="checkbox" name="form[prevent_accidental_deletion]" checked=settings.prevent_accidental_deletion/>
+                    " Prevent accidental deletion"</label>
+                <div class="field">
+                    <label for="set-threshold">"Accidental deletion threshold"</label>
+                    <input id="set-threshold" name="form[deletion_threshold]" type="number" min="1" value=settings.deletion_threshold.to_string()/>
+                    <p class="hint">"A cycle that would disable or delete more accounts than this holds them until an admin allows them."</p>
+                    {message("deletion_threshold")}
+                </div>
+                <label class="check"><input type="checkbox" name="form[skip_out_of_scope_deletions]" checked=settings.skip_out_of_scope_deletions/>
+                    " Skip out-of-scope deletions (leave accounts of users who leave scope as they are)"</label>
+                <div class="field">
+                    <label for="set-interval">"Cycle interval (minutes)"</label>
+                    <input id="set-interval" name="form[cycle_interval_minutes]" type="number" min="1" max="1440" value=settings.cycle_interval_minutes.to_string()/>
+                    <p class="hint">"Changes reach the application within seconds; the full cycle at this interval is the safety net."</p>
+                    {message("cycle_interval_minutes")}
+                </div>
+                <div class="field">
+                    <label for="set-email">"Notification email"</label>
+                    <input id="set-email" name="form[notification_email]" type="email" autocomplete="off" value=settings.notification_email.clone()/>
+                    {message("notification_email")}
+                </div>
+                <label class="check"><input type="checkbox" name="form[notify_on_failure]" checked=settings.notify_on_failure/>
+                    " Send an email notification when a failure occurs"</label>
+                <div class="actions">
+                    <button type="submit" class="button button-primary" disabled=move || save.pending().get()>"Save settings"</button>
+                    {move || saved().then(|| view! { <span class="badge badge-ok" role="status">"Settings saved"</span> })}
+                </div>
+            </ActionForm>
+        </section>
     }
 }
 

@@ -42,6 +42,13 @@ pub trait ApplicationStore: Send + Sync {
         provisioning_mode: &str,
         if_version: i64,
     ) -> StoreResult<Application>;
+    /// Replaces the settings document; version-checked like [`Self::update_application`].
+    async fn set_application_settings(
+        &self,
+        id: &str,
+        settings: serde_json::Value,
+        if_version: i64,
+    ) -> StoreResult<Application>;
     /// Sets the given credential fields (others keep their values), bumping the version;
     /// version-checked like [`Self::update_application`].
     async fn set_credentials(

@@ -119,6 +119,27 @@ impl ApplicationStore for SqliteStore {
         Ok(app)
     }
 
+    async fn set_application_settings(
+        &self,
+        id: &str,
+        settings: serde_json::Value,
+        if_version: i64,
+    ) -> StoreResult<Application> {
+        let mut tx = self.write_tx().await?;
+        checked(&mut tx, id, if_version).await?;
+        sqlx::query(
+            "UPDATE applications SET settings = ?, version = version + 1, updated_at = ? WHERE id = ?",
+        )
+        .bind(settings.to_string())
+        .bind(Utc::now())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        let app = in_tx(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(app)
+    }
+
     async fn set_credentials(
         &self,
         id: &str,
@@ -252,6 +273,22 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(v4.provisioning_mode, "automatic");
+        let v5 = store
+            .set_application_settings(&app.id, serde_json::json!({"scope": "all"}), v4.version)
+            .await
+            .unwrap();
+        assert_eq!(
+            (v5.version, v5.settings["scope"].as_str()),
+            (5, Some("all"))
+        );
+        let err = store
+            .set_application_settings(&app.id, serde_json::json!({}), v4.version)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, StoreError::VersionMismatch { current: 5 }),
+            "{err:?}"
+        );
         assert_eq!(store.list_applications().await.unwrap().len(), 1);
         store.delete_application(&app.id).await.unwrap();
         assert!(
