@@ -52,7 +52,8 @@ pub async fn gallery(search: String) -> Result<Vec<GalleryTile>, AppError> {
             connector: e.connector.as_str().into(),
         })
         .collect();
-    tiles.sort_by_key(|t| t.name.to_lowercase());
+    // "Create your own application" first, then the gallery by name.
+    tiles.sort_by_key(|t| (t.id != "custom-scim", t.name.to_lowercase()));
     Ok(tiles)
 }
 

@@ -105,7 +105,7 @@ pub fn GalleryPage() -> impl IntoView {
                                             <span class="tile-name">{t.name.clone()}</span>
                                             <span class="tile-publisher">{t.publisher.clone()}</span>
                                             <span class="tile-description">{t.description.clone()}</span>
-                                            <span class="badge">{if t.connector == "scim" { "SCIM 2.0".to_string() } else { t.connector.clone() }}</span>
+                                            <span class="badge">{if t.connector == "scim" { "SCIM 2.0" } else { "REST API" }}</span>
                                         </button>
                                     </li>
                                 }
