@@ -2,7 +2,7 @@
 //! credentials. What a gallery entry means (its fields, mappings) is steward-gallery's; the
 //! store keeps the instance.
 
-use crate::StoreResult;
+use crate::{Member, MemberType, Page, StoreResult};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -59,4 +59,26 @@ pub trait ApplicationStore: Send + Sync {
     ) -> StoreResult<Application>;
     async fn credentials(&self, id: &str) -> StoreResult<Vec<StoredCredential>>;
     async fn delete_application(&self, id: &str) -> StoreResult<()>;
+    /// Assigns a user or group with a role (or changes its role); `false` when it already
+    /// was assigned with that role. Recorded in the change feed against the user or group.
+    async fn assign(&self, application: &str, member: Member, role: &str) -> StoreResult<bool>;
+    /// Removes an assignment; `false` when there was none.
+    async fn unassign(&self, application: &str, principal_id: &str) -> StoreResult<bool>;
+    /// The assignments by name, filtered by name or userName, at most `limit`, with the total.
+    async fn assignments(
+        &self,
+        application: &str,
+        search: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Page<Assignment>>;
+}
+
+/// A user or group assigned to an application, as lists show it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assignment {
+    pub principal_id: String,
+    pub principal_type: MemberType,
+    pub display: String,
+    pub user_name: String,
+    pub role: String,
 }

@@ -292,10 +292,14 @@ pub enum ChangeKind {
     HardDeleted,
     MemberAdded,
     MemberRemoved,
+    /// The user or group was assigned to an application (detail: application, role).
+    Assigned,
+    /// The assignment was removed (detail: application).
+    Unassigned,
 }
 
 impl ChangeKind {
-    pub const ALL: [ChangeKind; 9] = [
+    pub const ALL: [ChangeKind; 11] = [
         ChangeKind::Created,
         ChangeKind::Updated,
         ChangeKind::Disabled,
@@ -305,6 +309,8 @@ impl ChangeKind {
         ChangeKind::HardDeleted,
         ChangeKind::MemberAdded,
         ChangeKind::MemberRemoved,
+        ChangeKind::Assigned,
+        ChangeKind::Unassigned,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -318,6 +324,8 @@ impl ChangeKind {
             ChangeKind::HardDeleted => "hard_deleted",
             ChangeKind::MemberAdded => "member_added",
             ChangeKind::MemberRemoved => "member_removed",
+            ChangeKind::Assigned => "assigned",
+            ChangeKind::Unassigned => "unassigned",
         }
     }
 

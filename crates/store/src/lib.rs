@@ -18,7 +18,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
-pub use application::{Application, ApplicationStore, StoredCredential};
+pub use application::{Application, ApplicationStore, Assignment, StoredCredential};
 pub use custom::{
     CustomAttribute, CustomAttributeStore, CustomKind, STEWARD_GROUP_EXTENSION,
     STEWARD_USER_EXTENSION,

@@ -1,8 +1,11 @@
 //! [`ApplicationStore`] on SQLite.
 
-use super::directory::Tx;
+use super::directory::{like_pattern, member_type_from, Tx};
 use super::SqliteStore;
-use crate::{Application, ApplicationStore, StoreError, StoreResult, StoredCredential};
+use crate::{
+    Application, ApplicationStore, Assignment, ChangeKind, Member, MemberType, ObjectType, Page,
+    StoreError, StoreResult, StoredCredential,
+};
 use async_trait::async_trait;
 use chrono::Utc;
 use sqlx::sqlite::SqliteRow;
@@ -192,6 +195,146 @@ impl ApplicationStore for SqliteStore {
             .collect()
     }
 
+    async fn assign(&self, application: &str, member: Member, role: &str) -> StoreResult<bool> {
+        let role = match role.trim() {
+            "" => "User",
+            r => r,
+        };
+        let mut tx = self.write_tx().await?;
+        in_tx(&mut tx, application).await?;
+        let exists: Option<i64> = sqlx::query_scalar(match member.member_type {
+            MemberType::User => "SELECT 1 FROM users WHERE id = ? AND deleted_at IS NULL",
+            MemberType::Group => "SELECT 1 FROM groups WHERE id = ?",
+        })
+        .bind(&member.id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if exists.is_none() {
+            return Err(StoreError::NotFound {
+                what: member.member_type.as_str(),
+                id: member.id,
+            });
+        }
+        let current: Option<String> = sqlx::query_scalar(
+            "SELECT role FROM assignments WHERE application_id = ? AND principal_id = ?",
+        )
+        .bind(application)
+        .bind(&member.id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if current.as_deref() == Some(role) {
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO assignments (application_id, principal_id, principal_type, role, created_at)
+             VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT (application_id, principal_id) DO UPDATE SET role = excluded.role",
+        )
+        .bind(application)
+        .bind(&member.id)
+        .bind(member.member_type.as_str())
+        .bind(role)
+        .bind(Utc::now())
+        .execute(&mut *tx)
+        .await?;
+        let object_type = match member.member_type {
+            MemberType::User => ObjectType::User,
+            MemberType::Group => ObjectType::Group,
+        };
+        self.commit_changes(
+            tx,
+            vec![(
+                object_type,
+                member.id.clone(),
+                ChangeKind::Assigned,
+                Some(serde_json::json!({ "application": application, "role": role })),
+            )],
+        )
+        .await?;
+        Ok(true)
+    }
+
+    async fn unassign(&self, application: &str, principal_id: &str) -> StoreResult<bool> {
+        let mut tx = self.write_tx().await?;
+        let kind: Option<String> = sqlx::query_scalar(
+            "DELETE FROM assignments WHERE application_id = ? AND principal_id = ? RETURNING principal_type",
+        )
+        .bind(application)
+        .bind(principal_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(kind) = kind else {
+            return Ok(false);
+        };
+        let object_type = if kind == "group" {
+            ObjectType::Group
+        } else {
+            ObjectType::User
+        };
+        self.commit_changes(
+            tx,
+            vec![(
+                object_type,
+                principal_id.to_string(),
+                ChangeKind::Unassigned,
+                Some(serde_json::json!({ "application": application })),
+            )],
+        )
+        .await?;
+        Ok(true)
+    }
+
+    async fn assignments(
+        &self,
+        application: &str,
+        search: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Page<Assignment>> {
+        const FROM: &str = "FROM assignments a
+             LEFT JOIN users u ON a.principal_type = 'user' AND u.id = a.principal_id
+             LEFT JOIN groups g ON a.principal_type = 'group' AND g.id = a.principal_id
+             WHERE a.application_id = ?1 AND u.deleted_at IS NULL";
+        const DISPLAY: &str =
+            "coalesce(nullif(u.display_name, ''), u.user_name, g.display_name, '')";
+        let pattern = search
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(like_pattern);
+        let filter = if pattern.is_some() {
+            format!(" AND (lower({DISPLAY}) LIKE ?2 ESCAPE '\\' OR coalesce(u.user_name_key, '') LIKE ?2 ESCAPE '\\')")
+        } else {
+            String::new()
+        };
+        let sql = format!(
+            "SELECT a.principal_id, a.principal_type, a.role, {DISPLAY} AS display,
+                    coalesce(u.user_name, '') AS user_name
+             {FROM}{filter} ORDER BY display COLLATE NOCASE, a.principal_id LIMIT {limit}"
+        );
+        let count_sql = format!("SELECT count(*) {FROM}{filter}");
+        let mut query = sqlx::query(&sql).bind(application);
+        let mut count = sqlx::query_scalar::<_, i64>(&count_sql).bind(application);
+        if let Some(p) = &pattern {
+            query = query.bind(p);
+            count = count.bind(p);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        let total = count.fetch_one(&self.pool).await?;
+        let items = rows
+            .iter()
+            .map(|r| {
+                let t: String = r.try_get("principal_type")?;
+                Ok(Assignment {
+                    principal_id: r.try_get("principal_id")?,
+                    principal_type: member_type_from(&t),
+                    display: r.try_get("display")?,
+                    user_name: r.try_get("user_name")?,
+                    role: r.try_get("role")?,
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(Page { items, total })
+    }
+
     async fn delete_application(&self, id: &str) -> StoreResult<()> {
         let done = sqlx::query("DELETE FROM applications WHERE id = ?")
             .bind(id)
@@ -294,6 +437,88 @@ mod tests {
         assert!(
             store.credentials(&app.id).await.unwrap().is_empty(),
             "credentials go with it"
+        );
+    }
+
+    #[tokio::test]
+    async fn assignments_are_fed_as_changes_of_the_user_or_group() {
+        use crate::{ChangeFeed, DirectoryStore};
+        let store = SqliteStore::in_memory().await.unwrap();
+        let app = store.create_application("custom-scim", "HR").await.unwrap();
+        let ada = store
+            .create_user(serde_json::json!({"userName": "ada", "displayName": "Ada Lovelace"}))
+            .await
+            .unwrap();
+        let group = store
+            .create_group(serde_json::json!({"displayName": "Analysts"}), vec![])
+            .await
+            .unwrap();
+        let seq = *store.subscribe_changes().borrow();
+        let user = Member {
+            id: ada.id.to_string(),
+            member_type: MemberType::User,
+        };
+        assert!(store.assign(&app.id, user.clone(), "").await.unwrap());
+        assert!(
+            !store.assign(&app.id, user.clone(), "User").await.unwrap(),
+            "same role: no change"
+        );
+        assert!(
+            store.assign(&app.id, user.clone(), "Admin").await.unwrap(),
+            "a new role is a change"
+        );
+        let g = Member {
+            id: group.id.to_string(),
+            member_type: MemberType::Group,
+        };
+        assert!(store.assign(&app.id, g, "User").await.unwrap());
+        let err = store
+            .assign(
+                &app.id,
+                Member {
+                    id: "nobody".into(),
+                    member_type: MemberType::User,
+                },
+                "User",
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
+        let page = store.assignments(&app.id, None, 10).await.unwrap();
+        assert_eq!(page.total, 2);
+        assert_eq!(
+            page.items
+                .iter()
+                .map(|a| (a.display.as_str(), a.role.as_str()))
+                .collect::<Vec<_>>(),
+            [("Ada Lovelace", "Admin"), ("Analysts", "User")]
+        );
+        assert_eq!(
+            store
+                .assignments(&app.id, Some("LOVE"), 10)
+                .await
+                .unwrap()
+                .total,
+            1
+        );
+        assert!(store.unassign(&app.id, &ada.id.to_string()).await.unwrap());
+        assert!(!store.unassign(&app.id, &ada.id.to_string()).await.unwrap());
+        let changes = store.changes_after(seq, 10).await.unwrap();
+        assert_eq!(
+            changes
+                .iter()
+                .map(|c| (c.object_type, c.kind))
+                .collect::<Vec<_>>(),
+            [
+                (ObjectType::User, ChangeKind::Assigned),
+                (ObjectType::User, ChangeKind::Assigned),
+                (ObjectType::Group, ChangeKind::Assigned),
+                (ObjectType::User, ChangeKind::Unassigned),
+            ]
+        );
+        assert_eq!(
+            changes[0].detail.as_ref().unwrap()["application"],
+            app.id.as_str()
         );
     }
 }

@@ -86,7 +86,7 @@ fn fts_phrase(text: &str) -> String {
 }
 
 /// `%text%` for LIKE, with LIKE's wildcards in the text escaped.
-fn like_pattern(text: &str) -> String {
+pub(super) fn like_pattern(text: &str) -> String {
     let escaped = text
         .to_lowercase()
         .replace('\\', "\\\\")
@@ -150,7 +150,7 @@ impl SqliteStore {
     }
 
     /// [`Self::commit_change`] for a write that is several changes at once.
-    async fn commit_changes(
+    pub(super) async fn commit_changes(
         &self,
         mut tx: Tx<'_>,
         changes: Vec<(ObjectType, String, ChangeKind, Option<Value>)>,
@@ -1092,7 +1092,7 @@ fn group_from_row(row: &SqliteRow) -> StoreResult<Group> {
     })
 }
 
-fn member_type_from(text: &str) -> MemberType {
+pub(super) fn member_type_from(text: &str) -> MemberType {
     if text == "group" {
         MemberType::Group
     } else {
