@@ -90,6 +90,37 @@ test("adds a custom SCIM application, tests its credentials against scim2-server
     await expect(page.getByLabel("Scope", { exact: true })).toHaveValue("all");
     await expect(page.getByLabel("Accidental deletion threshold")).toHaveValue("25");
 
+    // Assign a user and a group.
+    const stamp = Date.now();
+    const appUrl = page.url();
+    await page.goto("/users/new");
+    await hydrated(page);
+    await page.getByLabel("User name").fill(`mae.jemison.${stamp}@nasa.example`);
+    await page.getByLabel("First name").fill("Mae");
+    await page.getByLabel("Last name").fill(`Jemison ${stamp}`);
+    await page.getByRole("button", { name: "Create user" }).click();
+    await expect(page).toHaveURL(/\/users\/[0-9a-f-]{36}$/);
+    await page.goto("/groups/new");
+    await hydrated(page);
+    await page.getByLabel("Name").fill(`Astronauts ${stamp}`);
+    await page.getByRole("button", { name: "Create group" }).click();
+    await expect(page).toHaveURL(/\/groups\/[0-9a-f-]{36}$/);
+    await page.goto(appUrl);
+    await hydrated(page);
+    await expect(page.getByTestId("no-assignments")).toBeVisible();
+    await page.getByLabel("Assign users and groups").fill(`Jemison ${stamp}`);
+    await page.getByRole("button", { name: `Assign Mae Jemison ${stamp}` }).click();
+    const assigned = page.getByTestId("assignments-table");
+    await expect(assigned.getByRole("row").filter({ hasText: `Mae Jemison ${stamp}` })).toContainText("User");
+    await page.getByLabel("Role", { exact: true }).fill("Commander");
+    await page.getByLabel("Assign users and groups").fill(`Astronauts ${stamp}`);
+    await page.getByRole("button", { name: `Assign Astronauts ${stamp}` }).click();
+    await expect(assigned.getByRole("row").filter({ hasText: `Astronauts ${stamp}` })).toContainText("Commander");
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await shot(page, "application-assignments");
+    await assigned.getByRole("button", { name: `Remove Mae Jemison ${stamp}` }).click();
+    await expect(assigned.getByRole("row").filter({ hasText: `Mae Jemison ${stamp}` })).toHaveCount(0);
+
     await page.goto("/applications");
     await expect(page.getByTestId("applications-table")).toContainText(name);
   } finally {

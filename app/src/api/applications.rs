@@ -676,3 +676,144 @@ pub async fn test_connection(
     .await;
     Ok(result)
 }
+
+/// An assignment as the application page lists it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AssignmentRow {
+    pub id: String,
+    /// "User" or "Group".
+    pub kind: String,
+    pub display: String,
+    pub detail: String,
+    pub role: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AssignmentPage {
+    pub rows: Vec<AssignmentRow>,
+    pub total: i64,
+}
+
+/// The users and groups assigned to an application, by name, filtered; a hundred at most.
+#[server(endpoint = "application_assignments")]
+pub async fn application_assignments(
+    id: String,
+    filter: String,
+) -> Result<AssignmentPage, AppError> {
+    srv::require_role(Role::GlobalAdministrator)?;
+    let state = srv::portal_state()?;
+    let (app, _) = load(&state, &id).await?;
+    let page = state
+        .store
+        .assignments(&app.id, Some(filter.as_str()), 100)
+        .await
+        .map_err(srv::internal)?;
+    Ok(AssignmentPage {
+        rows: page
+            .items
+            .into_iter()
+            .map(|a| AssignmentRow {
+                id: a.principal_id,
+                kind: a.principal_type.scim_name().into(),
+                display: a.display,
+                detail: a.user_name,
+                role: a.role,
+            })
+            .collect(),
+        total: page.total,
+    })
+}
+
+/// Users and groups matching `query` that are not assigned yet.
+#[server(endpoint = "application_assignment_candidates")]
+pub async fn assignment_candidates(
+    id: String,
+    query: String,
+) -> Result<Vec<super::MemberRow>, AppError> {
+    srv::require_role(Role::GlobalAdministrator)?;
+    let state = srv::portal_state()?;
+    let query = query.trim().to_string();
+    if query.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (app, _) = load(&state, &id).await?;
+    let mut out = super::groups::directory_candidates(&state, &query).await?;
+    let assigned = state
+        .store
+        .assignments(&app.id, None, u32::MAX)
+        .await
+        .map_err(srv::internal)?;
+    let assigned: std::collections::HashSet<String> =
+        assigned.items.into_iter().map(|a| a.principal_id).collect();
+    out.retain(|c| !assigned.contains(&c.id));
+    Ok(out)
+}
+
+/// Assigns a user or group (`kind` "User" or "Group") with a role (default "User").
+#[server(endpoint = "application_assign")]
+pub async fn assign(
+    application: String,
+    member: String,
+    kind: String,
+    role: String,
+) -> Result<(), AppError> {
+    let session = srv::require_role(Role::GlobalAdministrator)?;
+    let state = srv::portal_state()?;
+    let (app, _) = load(&state, &application).await?;
+    let member_type = if kind.eq_ignore_ascii_case("group") {
+        steward_store::MemberType::Group
+    } else {
+        steward_store::MemberType::User
+    };
+    state
+        .store
+        .assign(
+            &app.id,
+            steward_store::Member {
+                id: member.clone(),
+                member_type,
+            },
+            &role,
+        )
+        .await
+        .map_err(directory_error)?;
+    audit(
+        &state,
+        &session.admin.email,
+        "application.assign",
+        Some(&app.name),
+        steward_store::Outcome::Success,
+        Some(format!(
+            "{kind} {member} as {}",
+            if role.trim().is_empty() {
+                "User"
+            } else {
+                role.trim()
+            }
+        )),
+    )
+    .await;
+    Ok(())
+}
+
+#[server(endpoint = "application_unassign")]
+pub async fn unassign(application: String, member: String) -> Result<(), AppError> {
+    let session = srv::require_role(Role::GlobalAdministrator)?;
+    let state = srv::portal_state()?;
+    let (app, _) = load(&state, &application).await?;
+    state
+        .store
+        .unassign(&app.id, &member)
+        .await
+        .map_err(directory_error)?;
+    audit(
+        &state,
+        &session.admin.email,
+        "application.unassign",
+        Some(&app.name),
+        steward_store::Outcome::Success,
+        Some(member),
+    )
+    .await;
+    Ok(())
+}

@@ -394,21 +394,16 @@ pub async fn remove_group_member(group: String, member: String) -> Result<(), Ap
     Ok(())
 }
 
-/// Users and groups whose name matches `query`, for the member picker; members already in
-/// the group and the group itself are left out.
-#[server(endpoint = "group_member_candidates")]
-pub async fn member_candidates(group: String, query: String) -> Result<Vec<MemberRow>, AppError> {
-    srv::require_role(Role::GlobalAdministrator)?;
-    let state = srv::portal_state()?;
-    let query = query.trim().to_string();
-    if query.is_empty() {
-        return Ok(Vec::new());
-    }
-    let target = load_group(&state, &group).await?;
+/// Up to 8 users and 5 groups whose name, userName or email contains `query`, for pickers.
+#[cfg(feature = "ssr")]
+pub(crate) async fn directory_candidates(
+    state: &srv::PortalState,
+    query: &str,
+) -> Result<Vec<MemberRow>, AppError> {
     let users = state
         .store
         .list_users(&steward_store::UserQuery {
-            search: Some(query.clone()),
+            search: Some(query.to_string()),
             limit: 8,
             ..Default::default()
         })
@@ -417,7 +412,7 @@ pub async fn member_candidates(group: String, query: String) -> Result<Vec<Membe
     let groups = state
         .store
         .list_groups(&steward_store::GroupQuery {
-            search: Some(query),
+            search: Some(query.to_string()),
             limit: 5,
             ..Default::default()
         })
@@ -443,6 +438,21 @@ pub async fn member_candidates(group: String, query: String) -> Result<Vec<Membe
         display: g.display_name,
         detail: format!("{} members", g.member_count),
     }));
+    Ok(out)
+}
+
+/// Users and groups whose name matches `query`, for the member picker; members already in
+/// the group and the group itself are left out.
+#[server(endpoint = "group_member_candidates")]
+pub async fn member_candidates(group: String, query: String) -> Result<Vec<MemberRow>, AppError> {
+    srv::require_role(Role::GlobalAdministrator)?;
+    let state = srv::portal_state()?;
+    let query = query.trim().to_string();
+    if query.is_empty() {
+        return Ok(Vec::new());
+    }
+    let target = load_group(&state, &group).await?;
+    let mut out = directory_candidates(&state, &query).await?;
     // Only the candidates are checked for membership, not the whole group.
     let ids: Vec<String> = out.iter().map(|c| c.id.clone()).collect();
     let existing: std::collections::HashSet<String> = state

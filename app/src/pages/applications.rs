@@ -2,9 +2,9 @@
 //! page with its provisioning mode, admin credentials and Test Connection.
 
 use crate::api::{
-    gallery, get_application, list_applications, ApplicationDetail, CreateApplication,
-    CredentialView, ProvisioningSettings, SaveCredentials, SaveSettings, TestConnection,
-    TestResult, UpdateApplication,
+    application_assignments, assignment_candidates, gallery, get_application, list_applications,
+    ApplicationDetail, Assign, CreateApplication, CredentialView, ProvisioningSettings,
+    SaveCredentials, SaveSettings, TestConnection, TestResult, Unassign, UpdateApplication,
 };
 use crate::components::{format_time, EmptyState, ErrorPanel, FormError, Icon, PageHeader};
 use crate::error::AppError;
@@ -158,8 +158,13 @@ fn ApplicationView(
 ) -> impl IntoView {
     let update_error = Signal::derive(move || update.value().get().and_then(|r| r.err()));
     let automatic = a.provisioning_mode == "automatic";
-    let (form_id, card_id, settings_id, name) =
-        (a.id.clone(), a.id.clone(), a.id.clone(), a.name.clone());
+    let (form_id, card_id, settings_id, assignments_id, name) = (
+        a.id.clone(),
+        a.id.clone(),
+        a.id.clone(),
+        a.id.clone(),
+        a.name.clone(),
+    );
     view! {
         <Title text=a.name.clone()/>
         <div class="page-header">
@@ -195,6 +200,7 @@ fn ApplicationView(
         </section>
         <CredentialsCard id=card_id version=a.version fields=a.credentials.clone() save/>
         <SettingsCard id=settings_id version=a.version settings=a.settings.clone() save=save_settings/>
+        <AssignmentsCard application=assignments_id/>
     }
 }
 
@@ -393,4 +399,145 @@ fn TestOutcome(r: TestResult) -> impl IntoView {
         </div>
     }
     .into_any()
+}
+
+/// Users and groups assigned to the application: a picker to add them with a role, and the
+/// list (filtered on the server) to remove them.
+#[component]
+fn AssignmentsCard(application: String) -> impl IntoView {
+    let assign = ServerAction::<Assign>::new();
+    let unassign = ServerAction::<Unassign>::new();
+    let (query, set_query) = signal(String::new());
+    let (filter, set_filter) = signal(String::new());
+    let (role, set_role) = signal("User".to_string());
+    let app_for_list = application.clone();
+    let list = Resource::new(
+        move || {
+            (
+                filter.get(),
+                assign.version().get(),
+                unassign.version().get(),
+            )
+        },
+        move |(filter, ..)| application_assignments(app_for_list.clone(), filter),
+    );
+    let app_for_candidates = application.clone();
+    let candidates = Resource::new(
+        move || (query.get(), assign.version().get()),
+        move |(q, _)| assignment_candidates(app_for_candidates.clone(), q),
+    );
+    let error = Signal::derive(move || {
+        assign
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .or_else(|| unassign.value().get().and_then(|r| r.err()))
+    });
+    let picker_app = application.clone();
+    view! {
+        <section class="card">
+            <h2>"Users and groups"</h2>
+            <p class="hint">"With the scope \"Sync only assigned users and groups\", these are who the application provisions; a group assigns its direct members."</p>
+            <FormError error/>
+            <div class="field-row">
+                <div class="picker">
+                    <label for="assign-search">"Assign users and groups"</label>
+                    <input id="assign-search" type="search" autocomplete="off" placeholder="Search by name, user name or email"
+                        prop:value=query on:input=move |ev| set_query.set(event_target_value(&ev))/>
+                </div>
+                <div class="picker">
+                    <label for="assign-role">"Role"</label>
+                    <input id="assign-role" type="text" autocomplete="off" prop:value=role
+                        on:input=move |ev| set_role.set(event_target_value(&ev))/>
+                </div>
+            </div>
+            <Transition fallback=|| ()>
+                {move || {
+                    let application = picker_app.clone();
+                    Suspend::new(async move {
+                        match candidates.await {
+                            Ok(list) if list.is_empty() => (!query.get_untracked().trim().is_empty()).then(|| view! {
+                                <p class="muted">"No users or groups match that aren't assigned already."</p>
+                            }).into_any(),
+                            Ok(list) => view! {
+                                <ul class="picker-results" data-testid="assignment-candidates">
+                                    {list.into_iter().map(|c| {
+                                        let label = format!("Assign {}", c.display);
+                                        let application = application.clone();
+                                        view! {
+                                            <li>
+                                                <span class="picker-name">{c.display.clone()}</span>
+                                                <span class="badge">{c.kind.clone()}</span>
+                                                <span class="muted">{c.detail.clone()}</span>
+                                                <ActionForm action=assign>
+                                                    <input type="hidden" name="application" value=application/>
+                                                    <input type="hidden" name="member" value=c.id.clone()/>
+                                                    <input type="hidden" name="kind" value=c.kind.clone()/>
+                                                    <input type="hidden" name="role" value=move || role.get()/>
+                                                    <button type="submit" class="button" aria-label=label>"Assign"</button>
+                                                </ActionForm>
+                                            </li>
+                                        }
+                                    }).collect_view()}
+                                </ul>
+                            }.into_any(),
+                            Err(e) => view! { <p class="field-error">{e.message}</p> }.into_any(),
+                        }
+                    })
+                }}
+            </Transition>
+            <div class="picker">
+                <label for="assignment-filter">"Filter assignments"</label>
+                <input id="assignment-filter" type="search" autocomplete="off" placeholder="Name or user name"
+                    prop:value=filter on:input=move |ev| set_filter.set(event_target_value(&ev))/>
+            </div>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || {
+                    let application = application.clone();
+                    Suspend::new(async move {
+                        match list.await {
+                            Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
+                            Ok(page) if page.rows.is_empty() => view! {
+                                <p class="muted" data-testid="no-assignments">"Nobody is assigned yet."</p>
+                            }.into_any(),
+                            Ok(page) => view! {
+                                <div class="table-wrap">
+                                    <table class="table" data-testid="assignments-table">
+                                        <thead><tr>
+                                            <th scope="col">"Name"</th>
+                                            <th scope="col">"Type"</th>
+                                            <th scope="col">"Role"</th>
+                                            <th scope="col"><span class="sr-only">"Actions"</span></th>
+                                        </tr></thead>
+                                        <tbody>
+                                            {page.rows.into_iter().map(|a| {
+                                                let link = if a.kind == "Group" { format!("/groups/{}", a.id) } else { format!("/users/{}", a.id) };
+                                                let label = format!("Remove {}", a.display);
+                                                let application = application.clone();
+                                                view! {
+                                                    <tr>
+                                                        <td><a href=link>{a.display.clone()}</a><br/><span class="muted">{a.detail.clone()}</span></td>
+                                                        <td><span class="badge">{a.kind.clone()}</span></td>
+                                                        <td>{a.role.clone()}</td>
+                                                        <td class="row-actions">
+                                                            <ActionForm action=unassign>
+                                                                <input type="hidden" name="application" value=application/>
+                                                                <input type="hidden" name="member" value=a.id.clone()/>
+                                                                <button type="submit" class="button button-quiet" aria-label=label>"Remove"</button>
+                                                            </ActionForm>
+                                                        </td>
+                                                    </tr>
+                                                }
+                                            }).collect_view()}
+                                        </tbody>
+                                    </table>
+                                </div>
+                                {(page.total > 100).then(|| view! { <p class="hint">{format!("Showing 100 of {}; filter to find the others.", page.total)}</p> })}
+                            }.into_any(),
+                        }
+                    })
+                }}
+            </Transition>
+        </section>
+    }
 }
