@@ -1,6 +1,6 @@
 //! [`ApplicationStore`] on SQLite.
 
-use super::directory::{like_pattern, member_type_from, Tx};
+use super::directory::{member_type_from, principal_page, PrincipalLink, Tx};
 use super::SqliteStore;
 use crate::{
     Application, ApplicationStore, Assignment, ChangeKind, Member, MemberType, ObjectType, Page,
@@ -290,35 +290,15 @@ impl ApplicationStore for SqliteStore {
         search: Option<&str>,
         limit: u32,
     ) -> StoreResult<Page<Assignment>> {
-        const FROM: &str = "FROM assignments a
-             LEFT JOIN users u ON a.principal_type = 'user' AND u.id = a.principal_id
-             LEFT JOIN groups g ON a.principal_type = 'group' AND g.id = a.principal_id
-             WHERE a.application_id = ?1 AND u.deleted_at IS NULL";
-        const DISPLAY: &str =
-            "coalesce(nullif(u.display_name, ''), u.user_name, g.display_name, '')";
-        let pattern = search
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(like_pattern);
-        let filter = if pattern.is_some() {
-            format!(" AND (lower({DISPLAY}) LIKE ?2 ESCAPE '\\' OR coalesce(u.user_name_key, '') LIKE ?2 ESCAPE '\\')")
-        } else {
-            String::new()
+        const ASSIGNMENTS: PrincipalLink = PrincipalLink {
+            table: "assignments",
+            owner: "application_id",
+            id: "principal_id",
+            kind: "principal_type",
+            extra: ", l.role",
         };
-        let sql = format!(
-            "SELECT a.principal_id, a.principal_type, a.role, {DISPLAY} AS display,
-                    coalesce(u.user_name, '') AS user_name
-             {FROM}{filter} ORDER BY display COLLATE NOCASE, a.principal_id LIMIT {limit}"
-        );
-        let count_sql = format!("SELECT count(*) {FROM}{filter}");
-        let mut query = sqlx::query(&sql).bind(application);
-        let mut count = sqlx::query_scalar::<_, i64>(&count_sql).bind(application);
-        if let Some(p) = &pattern {
-            query = query.bind(p);
-            count = count.bind(p);
-        }
-        let rows = query.fetch_all(&self.pool).await?;
-        let total = count.fetch_one(&self.pool).await?;
+        let (rows, total) =
+            principal_page(&self.pool, &ASSIGNMENTS, application, search, limit).await?;
         let items = rows
             .iter()
             .map(|r| {

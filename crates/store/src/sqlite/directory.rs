@@ -995,43 +995,20 @@ impl DirectoryStore for SqliteStore {
         search: Option<&str>,
         limit: u32,
     ) -> StoreResult<Page<MemberDetail>> {
-        // Members in the recycle bin are hidden (they keep the membership for a restore).
-        const FROM: &str = "FROM group_members gm
-             LEFT JOIN users u ON gm.member_type = 'user' AND u.id = gm.member_id
-             LEFT JOIN groups g ON gm.member_type = 'group' AND g.id = gm.member_id
-             WHERE gm.group_id = ?1 AND u.deleted_at IS NULL";
-        const DISPLAY: &str =
-            "coalesce(nullif(u.display_name, ''), u.user_name, g.display_name, '')";
-        let pattern = search
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(like_pattern);
-        let filter = if pattern.is_some() {
-            format!(" AND (lower({DISPLAY}) LIKE ?2 ESCAPE '\\' OR coalesce(u.user_name_key, '') LIKE ?2 ESCAPE '\\')")
-        } else {
-            String::new()
-        };
-        let sql = format!(
-            "SELECT gm.member_id, gm.member_type, {DISPLAY} AS display,
-                    coalesce(u.user_name, '') AS user_name
-             {FROM}{filter}
-             ORDER BY display COLLATE NOCASE, gm.member_id LIMIT {limit}"
-        );
-        let count_sql = format!("SELECT count(*) {FROM}{filter}");
-        let mut query = sqlx::query(&sql).bind(group.to_string());
-        let mut count = sqlx::query_scalar::<_, i64>(&count_sql).bind(group.to_string());
-        if let Some(p) = &pattern {
-            query = query.bind(p);
-            count = count.bind(p);
-        }
-        let rows = query.fetch_all(&self.pool).await?;
-        let total = count.fetch_one(&self.pool).await?;
+        let (rows, total) = principal_page(
+            &self.pool,
+            &GROUP_MEMBERS,
+            &group.to_string(),
+            search,
+            limit,
+        )
+        .await?;
         let items = rows
             .iter()
             .map(|row| {
-                let t: String = row.try_get("member_type")?;
+                let t: String = row.try_get("principal_type")?;
                 Ok(MemberDetail {
-                    id: row.try_get("member_id")?,
+                    id: row.try_get("principal_id")?,
                     member_type: member_type_from(&t),
                     display: row.try_get("display")?,
                     user_name: row.try_get("user_name")?,
@@ -1090,6 +1067,78 @@ fn group_from_row(row: &SqliteRow) -> StoreResult<Group> {
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
     })
+}
+
+/// A table that links an owner (a group, an application) to users and groups.
+pub(super) struct PrincipalLink {
+    pub table: &'static str,
+    /// The column naming the owner.
+    pub owner: &'static str,
+    /// The columns naming the user or group and saying which it is ('user' / 'group').
+    pub id: &'static str,
+    pub kind: &'static str,
+    /// More columns of the link table to select (`, l.role`), or nothing.
+    pub extra: &'static str,
+}
+
+pub(super) const GROUP_MEMBERS: PrincipalLink = PrincipalLink {
+    table: "group_members",
+    owner: "group_id",
+    id: "member_id",
+    kind: "member_type",
+    extra: "",
+};
+
+/// One page of the users and groups an owner links to, by name, whose name or userName
+/// contains `search`, with the total: rows with `principal_id`, `principal_type`, `display`,
+/// `user_name` and the link's extra columns. Users in the recycle bin are hidden (they keep
+/// the link, for a restore).
+pub(super) async fn principal_page(
+    pool: &sqlx::SqlitePool,
+    link: &PrincipalLink,
+    owner: &str,
+    search: Option<&str>,
+    limit: u32,
+) -> StoreResult<(Vec<SqliteRow>, i64)> {
+    let PrincipalLink {
+        table,
+        owner: owner_col,
+        id,
+        kind,
+        extra,
+    } = link;
+    let from = format!(
+        "FROM {table} l
+         LEFT JOIN users u ON l.{kind} = 'user' AND u.id = l.{id}
+         LEFT JOIN groups g ON l.{kind} = 'group' AND g.id = l.{id}
+         WHERE l.{owner_col} = ?1 AND u.deleted_at IS NULL"
+    );
+    const DISPLAY: &str = "coalesce(nullif(u.display_name, ''), u.user_name, g.display_name, '')";
+    let pattern = search
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(like_pattern);
+    let filter = if pattern.is_some() {
+        format!(" AND (lower({DISPLAY}) LIKE ?2 ESCAPE '\\' OR coalesce(u.user_name_key, '') LIKE ?2 ESCAPE '\\')")
+    } else {
+        String::new()
+    };
+    let sql = format!(
+        "SELECT l.{id} AS principal_id, l.{kind} AS principal_type, {DISPLAY} AS display,
+                coalesce(u.user_name, '') AS user_name{extra}
+         {from}{filter}
+         ORDER BY display COLLATE NOCASE, l.{id} LIMIT {limit}"
+    );
+    let count_sql = format!("SELECT count(*) {from}{filter}");
+    let mut query = sqlx::query(&sql).bind(owner);
+    let mut count = sqlx::query_scalar::<_, i64>(&count_sql).bind(owner);
+    if let Some(p) = &pattern {
+        query = query.bind(p);
+        count = count.bind(p);
+    }
+    let rows = query.fetch_all(pool).await?;
+    let total = count.fetch_one(pool).await?;
+    Ok((rows, total))
 }
 
 pub(super) fn member_type_from(text: &str) -> MemberType {
