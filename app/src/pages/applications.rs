@@ -3,11 +3,12 @@
 
 use crate::api::{
     application_assignments, assignment_candidates, gallery, get_application, list_applications,
-    ApplicationDetail, Assign, CreateApplication, CredentialView, ProvisioningSettings,
+    ApplicationDetail, Assign, CreateApplication, CredentialView, MemberRow, ProvisioningSettings,
     SaveCredentials, SaveSettings, TestConnection, TestResult, Unassign, UpdateApplication,
 };
 use crate::components::{format_time, EmptyState, ErrorPanel, FormError, Icon, PageHeader};
 use crate::error::AppError;
+use crate::pages::candidates::CandidateList;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -451,41 +452,21 @@ fn AssignmentsCard(application: String) -> impl IntoView {
                         on:input=move |ev| set_role.set(event_target_value(&ev))/>
                 </div>
             </div>
-            <Transition fallback=|| ()>
-                {move || {
-                    let application = picker_app.clone();
-                    Suspend::new(async move {
-                        match candidates.await {
-                            Ok(list) if list.is_empty() => (!query.get_untracked().trim().is_empty()).then(|| view! {
-                                <p class="muted">"No users or groups match that aren't assigned already."</p>
-                            }).into_any(),
-                            Ok(list) => view! {
-                                <ul class="picker-results" data-testid="assignment-candidates">
-                                    {list.into_iter().map(|c| {
-                                        let label = format!("Assign {}", c.display);
-                                        let application = application.clone();
-                                        view! {
-                                            <li>
-                                                <span class="picker-name">{c.display.clone()}</span>
-                                                <span class="badge">{c.kind.clone()}</span>
-                                                <span class="muted">{c.detail.clone()}</span>
-                                                <ActionForm action=assign>
-                                                    <input type="hidden" name="application" value=application/>
-                                                    <input type="hidden" name="member" value=c.id.clone()/>
-                                                    <input type="hidden" name="kind" value=c.kind.clone()/>
-                                                    <input type="hidden" name="role" value=move || role.get()/>
-                                                    <button type="submit" class="button" aria-label=label>"Assign"</button>
-                                                </ActionForm>
-                                            </li>
-                                        }
-                                    }).collect_view()}
-                                </ul>
-                            }.into_any(),
-                            Err(e) => view! { <p class="field-error">{e.message}</p> }.into_any(),
-                        }
-                    })
-                }}
-            </Transition>
+            <CandidateList candidates query testid="assignment-candidates"
+                empty="No users or groups match that aren't assigned already."
+                take=move |c: MemberRow| {
+                    let label = format!("Assign {}", c.display);
+                    let owner = picker_app.clone();
+                    view! {
+                        <ActionForm action=assign>
+                            <input type="hidden" name="application" value=owner/>
+                            <input type="hidden" name="member" value=c.id/>
+                            <input type="hidden" name="kind" value=c.kind/>
+                            <input type="hidden" name="role" value=move || role.get()/>
+                            <button type="submit" class="button" aria-label=label>"Assign"</button>
+                        </ActionForm>
+                    }
+                }/>
             <div class="picker">
                 <label for="assignment-filter">"Filter assignments"</label>
                 <input id="assignment-filter" type="search" autocomplete="off" placeholder="Name or user name"

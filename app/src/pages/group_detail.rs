@@ -7,6 +7,7 @@ use crate::api::{
 };
 use crate::components::{format_time, ErrorPanel, FieldMessage, FormError};
 use crate::error::AppError;
+use crate::pages::candidates::CandidateList;
 use crate::pages::custom_fields::CustomFields;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -254,42 +255,20 @@ fn MemberPicker(group: String, add: ServerAction<AddGroupMember>) -> impl IntoVi
             <input id="member-search" type="search" autocomplete="off"
                 placeholder="Search users and groups by name, user name or email"
                 prop:value=query on:input=move |ev| set_query.set(event_target_value(&ev))/>
-            <Transition fallback=|| ()>
-                {move || {
-                    let group = group.clone();
-                    Suspend::new(async move {
-                        match candidates.await {
-                            Ok(list) if list.is_empty() => {
-                                (!query.get_untracked().trim().is_empty()).then(|| view! {
-                                    <p class="muted">"No users or groups match that aren't members already."</p>
-                                }).into_any()
-                            }
-                            Ok(list) => view! {
-                                <ul class="picker-results" data-testid="member-candidates">
-                                    {list.into_iter().map(|c| {
-                                        let label = format!("Add {}", c.display);
-                                        let group = group.clone();
-                                        view! {
-                                            <li>
-                                                <span class="picker-name">{c.display.clone()}</span>
-                                                <span class="badge">{c.kind.clone()}</span>
-                                                <span class="muted">{c.detail.clone()}</span>
-                                                <ActionForm action=add>
-                                                    <input type="hidden" name="group" value=group/>
-                                                    <input type="hidden" name="member" value=c.id.clone()/>
-                                                    <input type="hidden" name="kind" value=c.kind.clone()/>
-                                                    <button type="submit" class="button" aria-label=label>"Add"</button>
-                                                </ActionForm>
-                                            </li>
-                                        }
-                                    }).collect_view()}
-                                </ul>
-                            }.into_any(),
-                            Err(e) => view! { <p class="field-error">{e.message}</p> }.into_any(),
-                        }
-                    })
-                }}
-            </Transition>
+            <CandidateList candidates query testid="member-candidates"
+                empty="No users or groups match that aren't members already."
+                take=move |c: MemberRow| {
+                    let label = format!("Add {}", c.display);
+                    let owner = group.clone();
+                    view! {
+                        <ActionForm action=add>
+                            <input type="hidden" name="group" value=owner/>
+                            <input type="hidden" name="member" value=c.id/>
+                            <input type="hidden" name="kind" value=c.kind/>
+                            <button type="submit" class="button" aria-label=label>"Add"</button>
+                        </ActionForm>
+                    }
+                }/>
         </div>
     }
 }

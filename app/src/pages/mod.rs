@@ -2,6 +2,7 @@
 
 mod applications;
 mod audit_logs;
+mod candidates;
 mod custom_attributes;
 mod custom_fields;
 mod expression_builder;
