@@ -241,27 +241,10 @@ impl GroupForm {
     }
 }
 
-/// A store conflict as a message next to the field it concerns.
+/// A store conflict on the group name or externalId as a message next to that field.
 #[cfg(feature = "ssr")]
 fn group_conflict(e: steward_store::StoreError) -> AppError {
-    use crate::error::{field_errors, ErrorCode};
-    match e {
-        steward_store::StoreError::Conflict { what, value } => {
-            srv::set_status(409);
-            let field = if what.contains("externalId") {
-                "external_id"
-            } else {
-                "display_name"
-            };
-            let mut err = AppError::invalid(field_errors([(
-                field,
-                Some(format!("{what} {value:?} already exists.")),
-            )]));
-            err.code = ErrorCode::Conflict;
-            err
-        }
-        other => directory_error(other),
-    }
+    super::users_edit::conflict_next_to(e, "display_name")
 }
 
 #[server(endpoint = "group_create")]

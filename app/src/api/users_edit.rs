@@ -350,6 +350,13 @@ impl NewUserForm {
 /// A store conflict on userName or externalId as a message next to that field.
 #[cfg(feature = "ssr")]
 pub(crate) fn user_conflict(e: steward_store::StoreError) -> AppError {
+    conflict_next_to(e, "user_name")
+}
+
+/// A store conflict as a message next to the field at fault: `external_id` for an
+/// externalId, else `name_field` (the user or group name).
+#[cfg(feature = "ssr")]
+pub(crate) fn conflict_next_to(e: steward_store::StoreError, name_field: &'static str) -> AppError {
     use crate::error::{field_errors, ErrorCode};
     match e {
         steward_store::StoreError::Conflict { what, value } => {
@@ -357,7 +364,7 @@ pub(crate) fn user_conflict(e: steward_store::StoreError) -> AppError {
             let field = if what.contains("externalId") {
                 "external_id"
             } else {
-                "user_name"
+                name_field
             };
             let mut err = AppError::invalid(field_errors([(
                 field,
