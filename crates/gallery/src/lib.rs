@@ -98,6 +98,7 @@
 // Tests state their expectations with unwrap; production code may not.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod configured;
 mod load;
 pub mod model;
 pub mod sources;
@@ -105,13 +106,14 @@ pub mod validate;
 
 use std::path::Path;
 
+pub use configured::{AppMappings, AppObjectMapping, ObjectActions, TargetFacts};
 pub use load::{parse_entry, Error};
 pub use model::{
     Apply, AttributeMapping, AttributeType, Connector, CredentialField, CredentialKind, Entry,
     ExtensionAttribute, ExtensionSchema, MappingType, ObjectMapping, ObjectType, OutOfScopeAction,
     Source, DEFAULT_CYCLE_INTERVAL_MINUTES,
 };
-pub use sources::SourceAttribute;
+pub use sources::{DirectoryObject, SourceAttribute};
 pub use validate::{validate, Problem};
 
 /// A validated set of gallery entries with unique ids, sorted by id.

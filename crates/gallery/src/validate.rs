@@ -110,6 +110,20 @@ pub enum Problem {
     DuplicateExtension { urn: String },
     #[error("[GAL-V23] extension schema {urn:?}: attribute `{name}` is declared twice")]
     DuplicateExtensionAttribute { urn: String, name: String },
+    #[error("[GAL-V24] [{object}] `{target}` is required by the application; map it to a directory attribute, a constant or an expression, or give it a default value")]
+    RequiredNotMapped { object: ObjectType, target: String },
+    #[error("[GAL-V25] [{object}] `{target}`: the source `{from}` is {source_type}, which cannot fill a {target_type} attribute; pick another source or use an expression that converts it")]
+    TypeMismatch {
+        object: ObjectType,
+        target: String,
+        from: String,
+        source_type: AttributeType,
+        target_type: AttributeType,
+    },
+    #[error("[GAL-V26] [{object}] scoping filter: {error}")]
+    BadScope { object: ObjectType, error: String },
+    #[error("[GAL-V27] this application does not provision groups")]
+    GroupsNotSupported,
 }
 
 impl Problem {
@@ -139,6 +153,10 @@ impl Problem {
             Problem::InvalidExtensionUrn { .. } => "GAL-V21",
             Problem::DuplicateExtension { .. } => "GAL-V22",
             Problem::DuplicateExtensionAttribute { .. } => "GAL-V23",
+            Problem::RequiredNotMapped { .. } => "GAL-V24",
+            Problem::TypeMismatch { .. } => "GAL-V25",
+            Problem::BadScope { .. } => "GAL-V26",
+            Problem::GroupsNotSupported => "GAL-V27",
         }
     }
 }
@@ -266,7 +284,7 @@ fn extensions(entry: &Entry, problems: &mut Vec<Problem>) {
     }
 }
 
-fn object_mapping(
+pub(crate) fn object_mapping(
     entry: &Entry,
     object: ObjectType,
     mapping: &ObjectMapping,

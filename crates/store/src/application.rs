@@ -15,6 +15,17 @@ pub struct Application {
     /// "manual" or "automatic".
     pub provisioning_mode: String,
     pub settings: serde_json::Value,
+    /// The saved attribute mappings and scoping filters (JSON, as steward-gallery's
+    /// `AppMappings`); `None` while the gallery entry's defaults apply.
+    pub mappings: Option<serde_json::Value>,
+    /// Set when mappings or scope changed: the next cycle re-evaluates every object.
+    pub full_sync_required: bool,
+    /// E-mail addresses of the admins responsible for the application.
+    pub owners: Vec<String>,
+    /// The app roles assignments may carry; always includes "User".
+    pub roles: Vec<String>,
+    /// The attributes the target's `/Schemas` offered when last read (JSON).
+    pub target_schema: Option<serde_json::Value>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -33,22 +44,16 @@ pub trait ApplicationStore: Send + Sync {
     async fn create_application(&self, gallery_id: &str, name: &str) -> StoreResult<Application>;
     async fn application(&self, id: &str) -> StoreResult<Option<Application>>;
     async fn list_applications(&self) -> StoreResult<Vec<Application>>;
-    /// Renames and sets the provisioning mode; refuses with
+    /// Changes what `change` sets, bumping the version; refuses with
     /// [`crate::StoreError::VersionMismatch`] when someone changed the application first.
     async fn update_application(
         &self,
         id: &str,
-        name: &str,
-        provisioning_mode: &str,
+        change: ApplicationChange,
         if_version: i64,
     ) -> StoreResult<Application>;
-    /// Replaces the settings document; version-checked like [`Self::update_application`].
-    async fn set_application_settings(
-        &self,
-        id: &str,
-        settings: serde_json::Value,
-        if_version: i64,
-    ) -> StoreResult<Application>;
+    /// Keeps what the target's `/Schemas` offered; a cache, so not version-checked.
+    async fn set_target_schema(&self, id: &str, schema: serde_json::Value) -> StoreResult<()>;
     /// Sets the given credential fields (others keep their values), bumping the version;
     /// version-checked like [`Self::update_application`].
     async fn set_credentials(
@@ -71,6 +76,21 @@ pub trait ApplicationStore: Send + Sync {
         search: Option<&str>,
         limit: u32,
     ) -> StoreResult<Page<Assignment>>;
+}
+
+/// The parts of an application an update changes; `None` leaves a part as it is.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ApplicationChange {
+    pub name: Option<String>,
+    /// "manual" or "automatic".
+    pub provisioning_mode: Option<String>,
+    pub settings: Option<serde_json::Value>,
+    /// `Some(None)` goes back to the gallery defaults.
+    pub mappings: Option<Option<serde_json::Value>>,
+    pub owners: Option<Vec<String>>,
+    pub roles: Option<Vec<String>>,
+    /// Marks the application for a full re-evaluation on its next cycle.
+    pub require_full_sync: bool,
 }
 
 /// A user or group assigned to an application, as lists show it.

@@ -18,7 +18,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
-pub use application::{Application, ApplicationStore, Assignment, StoredCredential};
+pub use application::{Application, ApplicationChange, ApplicationStore, Assignment, StoredCredential};
 pub use custom::{
     CustomAttribute, CustomAttributeStore, CustomKind, STEWARD_GROUP_EXTENSION,
     STEWARD_USER_EXTENSION,
@@ -90,8 +90,14 @@ pub trait SignInThrottle: Send + Sync {
 #[async_trait]
 pub trait AuditStore: Send + Sync {
     async fn record_audit(&self, event: NewAuditEvent) -> StoreResult<()>;
-    /// Newest first; `before` is the id of the last event of the previous page.
-    async fn list_audit(&self, before: Option<i64>, limit: u32) -> StoreResult<Vec<AuditEvent>>;
+    /// Events matching `filter`, newest first; `before` is the id of the last event of the
+    /// previous page.
+    async fn list_audit(
+        &self,
+        filter: &AuditFilter,
+        before: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<AuditEvent>>;
 }
 
 /// Users, groups and memberships. Every change also appends to the change feed in the

@@ -119,8 +119,9 @@ pub struct FailureCounts {
     pub from_ip: i64,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Outcome {
+    #[default]
     Success,
     Failure,
 }
@@ -134,7 +135,7 @@ impl Outcome {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct NewAuditEvent {
     pub at: DateTime<Utc>,
     pub actor: String,
@@ -144,6 +145,24 @@ pub struct NewAuditEvent {
     pub detail: Option<String>,
     pub ip: Option<String>,
     pub operation_id: Option<String>,
+    /// The configuration before the change, secrets redacted by the caller.
+    pub before: Option<serde_json::Value>,
+    /// The configuration after the change, secrets redacted by the caller.
+    pub after: Option<serde_json::Value>,
+}
+
+/// Which audit events a listing returns; empty parts match everything.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// The actor, exactly (an admin's e-mail, an API token's name).
+    pub actor: Option<String>,
+    /// Actions starting with this, e.g. `application.` or `application.mappings`.
+    pub action: Option<String>,
+    /// Targets containing this, ignoring case.
+    pub target: Option<String>,
+    pub outcome: Option<Outcome>,
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -157,4 +176,6 @@ pub struct AuditEvent {
     pub detail: Option<String>,
     pub ip: Option<String>,
     pub operation_id: Option<String>,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
 }

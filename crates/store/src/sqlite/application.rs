@@ -3,7 +3,7 @@
 use super::directory::{member_type_from, principal_page, PrincipalLink, Tx};
 use super::SqliteStore;
 use crate::{
-    Application, ApplicationStore, Assignment, ChangeKind, Member, MemberType, ObjectType, Page,
+    Application, ApplicationChange, ApplicationStore, Assignment, ChangeKind, Member, MemberType, ObjectType, Page,
     StoreError, StoreResult, StoredCredential,
 };
 use async_trait::async_trait;
@@ -11,18 +11,34 @@ use chrono::Utc;
 use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
 
-const COLUMNS: &str =
-    "id, gallery_id, name, provisioning_mode, settings, version, created_at, updated_at";
+const COLUMNS: &str = "id, gallery_id, name, provisioning_mode, settings, mappings, \
+     full_sync_required, owners, roles, target_schema, version, created_at, updated_at";
+
+/// A JSON column read back.
+fn json<T: serde::de::DeserializeOwned>(row: &SqliteRow, column: &str) -> StoreResult<T> {
+    let text: String = row.try_get(column)?;
+    serde_json::from_str(&text)
+        .map_err(|e| StoreError::Corrupt(format!("application {column}: {e}")))
+}
 
 fn from_row(row: &SqliteRow) -> StoreResult<Application> {
-    let settings: String = row.try_get("settings")?;
+    let optional = |column: &str| -> StoreResult<Option<serde_json::Value>> {
+        match row.try_get::<Option<String>, _>(column)? {
+            Some(_) => json(row, column).map(Some),
+            None => Ok(None),
+        }
+    };
     Ok(Application {
         id: row.try_get("id")?,
         gallery_id: row.try_get("gallery_id")?,
         name: row.try_get("name")?,
         provisioning_mode: row.try_get("provisioning_mode")?,
-        settings: serde_json::from_str(&settings)
-            .map_err(|e| StoreError::Corrupt(format!("application settings: {e}")))?,
+        settings: json(row, "settings")?,
+        mappings: optional("mappings")?,
+        full_sync_required: row.try_get("full_sync_required")?,
+        owners: json(row, "owners")?,
+        roles: json(row, "roles")?,
+        target_schema: optional("target_schema")?,
         version: row.try_get("version")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
@@ -96,23 +112,44 @@ impl ApplicationStore for SqliteStore {
     async fn update_application(
         &self,
         id: &str,
-        name: &str,
-        provisioning_mode: &str,
+        change: ApplicationChange,
         if_version: i64,
     ) -> StoreResult<Application> {
-        if !matches!(provisioning_mode, "manual" | "automatic") {
-            return Err(StoreError::Invalid(format!(
-                "provisioning mode must be manual or automatic, not {provisioning_mode:?}"
-            )));
+        if let Some(mode) = &change.provisioning_mode {
+            if !matches!(mode.as_str(), "manual" | "automatic") {
+                return Err(StoreError::Invalid(format!(
+                    "provisioning mode must be manual or automatic, not {mode:?}"
+                )));
+            }
         }
+        if change.name.as_deref().is_some_and(|n| n.trim().is_empty()) {
+            return Err(StoreError::Invalid("an application needs a name".into()));
+        }
+        let text = |v: &serde_json::Value| v.to_string();
         let mut tx = self.write_tx().await?;
         checked(&mut tx, id, if_version).await?;
+        // Each part is set only when given (a NULL bind keeps the column); mappings can be
+        // set back to NULL, so they carry their own flag.
         sqlx::query(
-            "UPDATE applications SET name = ?, provisioning_mode = ?, version = version + 1, updated_at = ?
+            "UPDATE applications SET
+                 name = COALESCE(?, name),
+                 provisioning_mode = COALESCE(?, provisioning_mode),
+                 settings = COALESCE(?, settings),
+                 mappings = CASE WHEN ? THEN ? ELSE mappings END,
+                 owners = COALESCE(?, owners),
+                 roles = COALESCE(?, roles),
+                 full_sync_required = full_sync_required OR ?,
+                 version = version + 1, updated_at = ?
              WHERE id = ?",
         )
-        .bind(name.trim())
-        .bind(provisioning_mode)
+        .bind(change.name.as_deref().map(str::trim))
+        .bind(change.provisioning_mode.as_deref())
+        .bind(change.settings.as_ref().map(text))
+        .bind(change.mappings.is_some())
+        .bind(change.mappings.as_ref().and_then(|m| m.as_ref().map(text)))
+        .bind(change.owners.as_ref().map(|o| text(&serde_json::json!(o))))
+        .bind(change.roles.as_ref().map(|r| text(&serde_json::json!(r))))
+        .bind(change.require_full_sync)
         .bind(Utc::now())
         .bind(id)
         .execute(&mut *tx)
@@ -122,25 +159,19 @@ impl ApplicationStore for SqliteStore {
         Ok(app)
     }
 
-    async fn set_application_settings(
-        &self,
-        id: &str,
-        settings: serde_json::Value,
-        if_version: i64,
-    ) -> StoreResult<Application> {
-        let mut tx = self.write_tx().await?;
-        checked(&mut tx, id, if_version).await?;
-        sqlx::query(
-            "UPDATE applications SET settings = ?, version = version + 1, updated_at = ? WHERE id = ?",
-        )
-        .bind(settings.to_string())
-        .bind(Utc::now())
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-        let app = in_tx(&mut tx, id).await?;
-        tx.commit().await?;
-        Ok(app)
+    async fn set_target_schema(&self, id: &str, schema: serde_json::Value) -> StoreResult<()> {
+        let done = sqlx::query("UPDATE applications SET target_schema = ? WHERE id = ?")
+            .bind(schema.to_string())
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound {
+                what: "application",
+                id: id.to_string(),
+            });
+        }
+        Ok(())
     }
 
     async fn set_credentials(
@@ -378,8 +409,13 @@ mod tests {
                 cred("tenant_url", "https://x", false)
             ]
         );
+        let rename = |name: &str, mode: &str| ApplicationChange {
+            name: Some(name.into()),
+            provisioning_mode: Some(mode.into()),
+            ..Default::default()
+        };
         let err = store
-            .update_application(&app.id, "X", "automatic", 2)
+            .update_application(&app.id, rename("X", "automatic"), 2)
             .await
             .unwrap_err();
         assert!(
@@ -387,30 +423,68 @@ mod tests {
             "{err:?}"
         );
         let err = store
-            .update_application(&app.id, "X", "sometimes", v3.version)
+            .update_application(&app.id, rename("X", "sometimes"), v3.version)
             .await
             .unwrap_err();
         assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
         let v4 = store
-            .update_application(&app.id, "HR", "automatic", v3.version)
+            .update_application(&app.id, rename("HR", "automatic"), v3.version)
             .await
             .unwrap();
         assert_eq!(v4.provisioning_mode, "automatic");
+        assert!(!v4.full_sync_required);
         let v5 = store
-            .set_application_settings(&app.id, serde_json::json!({"scope": "all"}), v4.version)
+            .update_application(
+                &app.id,
+                ApplicationChange {
+                    settings: Some(serde_json::json!({"scope": "all"})),
+                    mappings: Some(Some(serde_json::json!({"users": {}}))),
+                    roles: Some(vec!["User".into(), "Admin".into()]),
+                    require_full_sync: true,
+                    ..Default::default()
+                },
+                v4.version,
+            )
             .await
             .unwrap();
         assert_eq!(
-            (v5.version, v5.settings["scope"].as_str()),
-            (5, Some("all"))
+            (v5.version, v5.settings["scope"].as_str(), v5.name.as_str()),
+            (5, Some("all"), "HR"),
+            "parts not given are kept"
         );
+        assert_eq!(v5.mappings, Some(serde_json::json!({"users": {}})));
+        assert_eq!(v5.roles, ["User", "Admin"]);
+        assert!(v5.full_sync_required);
         let err = store
-            .set_application_settings(&app.id, serde_json::json!({}), v4.version)
+            .update_application(&app.id, ApplicationChange::default(), v4.version)
             .await
             .unwrap_err();
         assert!(
             matches!(err, StoreError::VersionMismatch { current: 5 }),
             "{err:?}"
+        );
+        let v6 = store
+            .update_application(
+                &app.id,
+                ApplicationChange {
+                    mappings: Some(None),
+                    ..Default::default()
+                },
+                5,
+            )
+            .await
+            .unwrap();
+        assert_eq!(v6.mappings, None, "back to the gallery defaults");
+        assert!(v6.full_sync_required, "stays marked until a cycle clears it");
+        store
+            .set_target_schema(&app.id, serde_json::json!([{"path": "userName"}]))
+            .await
+            .unwrap();
+        let read = store.application(&app.id).await.unwrap().unwrap();
+        assert_eq!(
+            (read.version, read.target_schema.is_some()),
+            (6, true),
+            "the schema cache is no configuration change"
         );
         assert_eq!(store.list_applications().await.unwrap().len(), 1);
         store.delete_application(&app.id).await.unwrap();

@@ -1,7 +1,8 @@
 //! The SQLite backend: one WAL-mode database file, migrations from `migrations/sqlite`.
 
 use crate::{
-    Admin, AdminCredentials, AdminId, AdminStore, AuditEvent, AuditStore, FailureCounts, Health,
+    Admin, AdminCredentials, AdminId, AdminStore, AuditEvent, AuditFilter, AuditStore,
+    FailureCounts, Health,
     NewAdmin, NewAuditEvent, NewScimToken, NewSession, Outcome, Role, ScimToken, ScimTokenStore,
     SessionInfo, SessionStore, SignInThrottle, StoreError, StoreResult,
 };
@@ -422,8 +423,9 @@ impl SignInThrottle for SqliteStore {
 impl AuditStore for SqliteStore {
     async fn record_audit(&self, e: NewAuditEvent) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO audit_events (at, actor, action, target, outcome, detail, ip, operation_id)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO audit_events (at, actor, action, target, outcome, detail, ip, operation_id,
+                 before_state, after_state)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(e.at)
         .bind(&e.actor)
@@ -433,20 +435,54 @@ impl AuditStore for SqliteStore {
         .bind(&e.detail)
         .bind(&e.ip)
         .bind(&e.operation_id)
+        .bind(e.before.as_ref().map(|v| v.to_string()))
+        .bind(e.after.as_ref().map(|v| v.to_string()))
         .execute(&self.pool)
         .await?;
         Ok(())
     }
 
-    async fn list_audit(&self, before: Option<i64>, limit: u32) -> StoreResult<Vec<AuditEvent>> {
+    async fn list_audit(
+        &self,
+        filter: &AuditFilter,
+        before: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<AuditEvent>> {
+        // A NULL bind switches its condition off.
         let rows = sqlx::query(
-            "SELECT id, at, actor, action, target, outcome, detail, ip, operation_id
-             FROM audit_events WHERE id < ? ORDER BY id DESC LIMIT ?",
+            "SELECT id, at, actor, action, target, outcome, detail, ip, operation_id,
+                    before_state, after_state
+             FROM audit_events
+             WHERE id < ?
+               AND (? IS NULL OR actor = ?)
+               AND (? IS NULL OR substr(action, 1, length(?)) = ?)
+               AND (? IS NULL OR instr(lower(target), lower(?)) > 0)
+               AND (? IS NULL OR outcome = ?)
+               AND (? IS NULL OR at >= ?)
+               AND (? IS NULL OR at < ?)
+             ORDER BY id DESC LIMIT ?",
         )
         .bind(before.unwrap_or(i64::MAX))
+        .bind(&filter.actor)
+        .bind(&filter.actor)
+        .bind(&filter.action)
+        .bind(&filter.action)
+        .bind(&filter.action)
+        .bind(&filter.target)
+        .bind(&filter.target)
+        .bind(filter.outcome.map(Outcome::as_str))
+        .bind(filter.outcome.map(Outcome::as_str))
+        .bind(filter.since)
+        .bind(filter.since)
+        .bind(filter.until)
+        .bind(filter.until)
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
+        let state = |row: &sqlx::sqlite::SqliteRow, column: &str| -> StoreResult<_> {
+            let text: Option<String> = row.try_get(column)?;
+            Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
+        };
         rows.iter()
             .map(|row| {
                 let outcome: String = row.try_get("outcome")?;
@@ -463,6 +499,8 @@ impl AuditStore for SqliteStore {
                     },
                     detail: row.try_get("detail")?,
                     ip: row.try_get("ip")?,
+                    before: state(row, "before_state")?,
+                    after: state(row, "after_state")?,
                     operation_id: row.try_get("operation_id")?,
                 })
             })
@@ -763,23 +801,88 @@ mod tests {
                     at: Utc::now(),
                     actor: "system".into(),
                     action: format!("test.{i}"),
-                    target: None,
-                    outcome: Outcome::Success,
-                    detail: None,
-                    ip: None,
-                    operation_id: None,
+                    ..Default::default()
                 })
                 .await
                 .unwrap();
         }
-        let first = store.list_audit(None, 2).await.unwrap();
+        let all = AuditFilter::default();
+        let first = store.list_audit(&all, None, 2).await.unwrap();
         assert_eq!(
             first.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
             ["test.4", "test.3"]
         );
-        let next = store.list_audit(Some(first[1].id), 10).await.unwrap();
+        let next = store.list_audit(&all, Some(first[1].id), 10).await.unwrap();
         assert_eq!(next.len(), 3);
         assert_eq!(next[0].action, "test.2");
+    }
+
+    #[tokio::test]
+    async fn audit_filters_and_keeps_before_and_after() {
+        let store = SqliteStore::in_memory().await.unwrap();
+        let event = |actor: &str, action: &str, target: &str, outcome| NewAuditEvent {
+            at: Utc::now(),
+            actor: actor.into(),
+            action: action.into(),
+            target: Some(target.into()),
+            outcome,
+            before: Some(serde_json::json!({"scope": "assigned"})),
+            after: Some(serde_json::json!({"scope": "all"})),
+            ..Default::default()
+        };
+        for e in [
+            event("ada@x.com", "application.settings", "Payroll", Outcome::Success),
+            event("bob@x.com", "application.mappings", "Payroll", Outcome::Success),
+            event("ada@x.com", "user.create", "grace", Outcome::Success),
+            event("ada@x.com", "application.test_connection", "HR portal", Outcome::Failure),
+        ] {
+            store.record_audit(e).await.unwrap();
+        }
+        let actions = |filter: AuditFilter| {
+            let store = &store;
+            async move {
+                store
+                    .list_audit(&filter, None, 10)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .map(|e| e.action)
+                    .collect::<Vec<_>>()
+            }
+        };
+        let by_ada = AuditFilter {
+            actor: Some("ada@x.com".into()),
+            action: Some("application.".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            actions(by_ada).await,
+            ["application.test_connection", "application.settings"]
+        );
+        let payroll = AuditFilter {
+            target: Some("payROLL".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            actions(payroll).await,
+            ["application.mappings", "application.settings"]
+        );
+        let failed = AuditFilter {
+            outcome: Some(Outcome::Failure),
+            ..Default::default()
+        };
+        assert_eq!(actions(failed).await, ["application.test_connection"]);
+        let future = AuditFilter {
+            since: Some(Utc::now() + ChronoDuration::minutes(1)),
+            ..Default::default()
+        };
+        assert!(actions(future).await.is_empty());
+        let read = store
+            .list_audit(&AuditFilter::default(), None, 1)
+            .await
+            .unwrap();
+        assert_eq!(read[0].before, Some(serde_json::json!({"scope": "assigned"})));
+        assert_eq!(read[0].after, Some(serde_json::json!({"scope": "all"})));
     }
 
     #[tokio::test]
