@@ -5,6 +5,9 @@
 //! "<random id>"`), expects `200` with an empty list, and when anything else happens says
 //! which step failed ([`Step`]), with the HTTP status and a short excerpt of the body where
 //! there is one, and what to try.
+//!
+//! For SCIM targets also: **reading the schema** ([`ScimTarget::read_schemas`]), the target
+//! attributes an admin can map to, as Entra-style paths ([`schema`]).
 
 // Tests state their expectations with unwrap; production code may not.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
@@ -12,8 +15,10 @@
 use serde::Serialize;
 
 mod http;
+pub mod schema;
 mod scim;
 
+pub use schema::{TargetAttribute, TargetObject, TargetSchema};
 pub use scim::ScimTarget;
 
 /// Where a connection attempt failed.

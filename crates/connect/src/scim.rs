@@ -1,8 +1,9 @@
-//! SCIM 2.0 targets: Test Connection.
+//! SCIM 2.0 targets: Test Connection, and reading the schema an admin maps to.
 
 use std::time::Duration;
 
 use crate::http::{common_advice, Endpoint};
+use crate::schema::TargetSchema;
 use crate::{Failure, Step, Success};
 
 /// A SCIM 2.0 target: its base URL (the Tenant URL, e.g. `https://app.example/scim/v2`) and
@@ -97,6 +98,49 @@ impl ScimTarget {
                 &answer.body,
             )),
         }
+    }
+    /// The attributes an admin can map to: `GET {base}/Schemas` with the bearer token,
+    /// flattened into target paths (see [`TargetSchema::from_documents`] and the rules in
+    /// [`crate::schema`]). Accepts a list response or a bare JSON array. `GET
+    /// {base}/ResourceTypes` is asked too, to tell which extensions are for groups; when it
+    /// fails the URNs decide. Failures are classified as for [`ScimTarget::test_connection`];
+    /// a 200 that is not a list of schemas is [`Step::NotScim`].
+    pub async fn read_schemas(&self) -> Result<TargetSchema, Failure> {
+        let endpoint = self.endpoint("/Schemas")?;
+        let client = endpoint.client(self.timeout)?;
+        let answer = endpoint.send(self.get(&client, &endpoint)).await?;
+        endpoint.expect_ok(&answer, "/Schemas").map_err(|mut f| {
+            if f.status == Some(404) {
+                f.hint = "Check the Tenant URL with Test Connection. If that succeeds, the application does not publish its schema at /Schemas: add the attributes its documentation lists by hand.".into();
+            }
+            f
+        })?;
+        let schemas = serde_json::from_str::<serde_json::Value>(&answer.body).ok();
+        let resource_types = match &schemas {
+            Some(_) => self.resource_types(&client).await,
+            None => None,
+        };
+        schemas
+            .and_then(|s| TargetSchema::from_documents(&s, resource_types.as_ref()))
+            .ok_or_else(|| {
+                endpoint.failure(
+                    Step::NotScim,
+                    Some(answer.status),
+                    format!(
+                        "{} answered 200, but not with a list of SCIM schemas.",
+                        endpoint.host
+                    ),
+                    &answer.body,
+                )
+            })
+    }
+
+    /// The body of `GET {base}/ResourceTypes`, if the target answers it with 200 and JSON.
+    async fn resource_types(&self, client: &reqwest::Client) -> Option<serde_json::Value> {
+        let endpoint = self.endpoint("/ResourceTypes").ok()?;
+        let answer = endpoint.send(self.get(client, &endpoint)).await.ok()?;
+        endpoint.expect_ok(&answer, "/ResourceTypes").ok()?;
+        serde_json::from_str(&answer.body).ok()
     }
 }
 
