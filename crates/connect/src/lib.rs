@@ -8,6 +8,9 @@
 //!
 //! For SCIM targets also: **reading the schema** ([`ScimTarget::read_schemas`]), the target
 //! attributes an admin can map to, as Entra-style paths ([`schema`]).
+//!
+//! For xMatters, whose REST API is not SCIM: Test Connection as `GET /api/xm/1/people?limit=1`
+//! with the admin's user name and password ([`XmattersTarget`]).
 
 // Tests state their expectations with unwrap; production code may not.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
@@ -17,14 +20,16 @@ use serde::Serialize;
 mod http;
 pub mod schema;
 mod scim;
+mod xmatters;
 
 pub use schema::{TargetAttribute, TargetObject, TargetSchema};
 pub use scim::ScimTarget;
+pub use xmatters::XmattersTarget;
 
 /// Where a connection attempt failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum Step {
-    /// The tenant URL is not an http(s) URL.
+    /// The tenant URL (for xMatters: the address made of the domain) is not an http(s) URL.
     Url,
     /// The host name does not resolve.
     Dns,
@@ -40,6 +45,8 @@ pub enum Step {
     HttpStatus,
     /// A 200 whose body is not a SCIM list response.
     NotScim,
+    /// A 200 whose body is not an xMatters list (an object with a `data` array).
+    NotXmatters,
 }
 
 impl Step {
@@ -53,6 +60,7 @@ impl Step {
             Step::Authentication => "Authentication",
             Step::HttpStatus => "HTTP status",
             Step::NotScim => "Response is not SCIM",
+            Step::NotXmatters => "Response is not xMatters",
         }
     }
 }
