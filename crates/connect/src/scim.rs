@@ -99,6 +99,7 @@ impl ScimTarget {
             )),
         }
     }
+
     /// The attributes an admin can map to: `GET {base}/Schemas` with the bearer token,
     /// flattened into target paths (see [`TargetSchema::from_documents`] and the rules in
     /// [`crate::schema`]). Accepts a list response or a bare JSON array. `GET
