@@ -1,11 +1,11 @@
-//! Test Connection against a real SCIM server: python-scim2's scim2-server from the shared
+//! Test Connection and schema reading against a real SCIM server: python-scim2's scim2-server from the shared
 //! targets (`../shared/targets/scim2-server/start.sh`), started on a free port.
 
 #![allow(clippy::unwrap_used)]
 
 use std::path::PathBuf;
 use std::process::Command;
-use steward_connect::{ScimTarget, Step};
+use steward_connect::{ScimTarget, Step, TargetObject};
 
 /// The shared targets folder: `$SCIM_TARGETS_DIR`, beside the repository, or /work/shared.
 fn targets() -> PathBuf {
@@ -86,4 +86,45 @@ async fn test_connection_against_scim2_server() {
         .unwrap_err();
     assert_eq!(wrong_path.step, Step::HttpStatus, "{wrong_path:?}");
     assert_eq!(wrong_path.status, Some(404));
+}
+
+#[tokio::test]
+async fn read_schemas_from_scim2_server() {
+    let target = start("right-token");
+    let schema = ScimTarget::new(&target.url, "right-token")
+        .read_schemas()
+        .await
+        .unwrap();
+    let users = |path: &str| schema.attribute(TargetObject::Users, path);
+    for path in [
+        "userName",
+        "emails[type eq \"work\"].value",
+        "name.givenName",
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager",
+        "urn:ietf:params:scim:schemas:extension:xledger:2.0:User:accessFromDate",
+    ] {
+        assert!(users(path).is_some(), "{path} missing from {schema:#?}");
+    }
+    assert!(users("userName").unwrap().required);
+    for path in ["id", "meta", "meta.created", "groups"] {
+        assert!(users(path).is_none(), "{path} should be left out");
+    }
+    // The klaxoon extension is declared for groups in /ResourceTypes.
+    let groups = |path: &str| schema.attribute(TargetObject::Groups, path);
+    assert!(groups("displayName").is_some());
+    assert_eq!(groups("members").unwrap().attribute_type, "reference");
+    assert!(groups("urn:ietf:params:scim:schemas:extension:klaxoon:2.0:Group:license").is_some());
+    assert!(users("urn:ietf:params:scim:schemas:extension:klaxoon:2.0:Group:license").is_none());
+
+    let wrong = ScimTarget::new(&target.url, "wrong-token")
+        .read_schemas()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (wrong.step, wrong.status),
+        (Step::Authentication, Some(401)),
+        "{wrong:?}"
+    );
+    assert!(wrong.hint.contains("Secret Token"));
 }
