@@ -221,8 +221,9 @@ pub trait ScimTokenStore: Send + Sync {
     /// The live (not revoked) token with that hash.
     async fn scim_token_by_hash(&self, token_hash: &str) -> StoreResult<Option<ScimToken>>;
     async fn list_scim_tokens(&self) -> StoreResult<Vec<ScimToken>>;
-    /// `false` when there is no live token with that id.
-    async fn revoke_scim_token(&self, id: &str) -> StoreResult<bool>;
+    /// Revokes the live token with that id or name and returns it as revoked; `None` when no
+    /// live token matches.
+    async fn revoke_scim_token(&self, which: TokenRef<'_>) -> StoreResult<Option<ScimToken>>;
     async fn touch_scim_token(&self, id: &str, at: DateTime<Utc>) -> StoreResult<()>;
 }
 

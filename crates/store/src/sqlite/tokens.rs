@@ -81,15 +81,7 @@ impl TokenKind for ApiToken {
 }
 
 fn info_from_row(row: &SqliteRow) -> StoreResult<TokenInfo> {
-    Ok(TokenInfo {
-        id: row.try_get("id")?,
-        name: row.try_get("name")?,
-        prefix: row.try_get("prefix")?,
-        created_at: row.try_get("created_at")?,
-        created_by: row.try_get("created_by")?,
-        last_used_at: row.try_get("last_used_at")?,
-        revoked_at: row.try_get("revoked_at")?,
-    })
+    Ok(sqlx::FromRow::from_row(row)?)
 }
 
 /// `SELECT <every column> FROM <table> ` for `T`, to be followed by a WHERE or ORDER BY.
@@ -209,10 +201,8 @@ impl ScimTokenStore for SqliteStore {
         list(&self.pool).await
     }
 
-    async fn revoke_scim_token(&self, id: &str) -> StoreResult<bool> {
-        Ok(revoke::<ScimToken>(&self.pool, TokenRef::Id(id))
-            .await?
-            .is_some())
+    async fn revoke_scim_token(&self, which: TokenRef<'_>) -> StoreResult<Option<ScimToken>> {
+        revoke(&self.pool, which).await
     }
 
     async fn touch_scim_token(&self, id: &str, at: DateTime<Utc>) -> StoreResult<()> {
@@ -285,8 +275,17 @@ mod tests {
             "Workday"
         );
         store.touch_scim_token(&token.id, Utc::now()).await.unwrap();
-        assert!(store.revoke_scim_token(&token.id).await.unwrap());
-        assert!(!store.revoke_scim_token(&token.id).await.unwrap());
+        let revoked = store
+            .revoke_scim_token(TokenRef::Id(&token.id))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(revoked.revoked_at.is_some() && revoked.last_used_at.is_some());
+        assert!(store
+            .revoke_scim_token(TokenRef::Name("Workday"))
+            .await
+            .unwrap()
+            .is_none());
         assert!(store.scim_token_by_hash("h1").await.unwrap().is_none());
         // The name is free again once the old token is revoked.
         store
