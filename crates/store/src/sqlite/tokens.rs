@@ -1,5 +1,5 @@
 //! [`ScimTokenStore`] and [`ApiTokenStore`] on SQLite. The two tables have the same columns
-//! (`api_tokens` adds the role), so one set of queries, generic over [`TokenKind`], serves
+//! (`api_tokens` adds the role), so one set of queries, generic over [`TokenTable`], serves
 //! both.
 
 use super::{is_unique_violation, SqliteStore};
@@ -17,11 +17,11 @@ use uuid::Uuid;
 type SqliteQuery<'q> = Query<'q, Sqlite, SqliteArguments<'q>>;
 
 /// One kind of token and the table that holds it.
-trait TokenKind: Sized + Send + Sync {
+trait TokenTable: Sized + Send + Sync {
     const TABLE: &'static str;
     /// Names the kind in a conflict: "{WHAT} \"Workday\" already exists".
     const WHAT: &'static str;
-    /// Columns beyond the shared ones, bound by [`TokenKind::bind_extra`] in this order.
+    /// Columns beyond the shared ones, bound by [`TokenTable::bind_extra`] in this order.
     const EXTRA_COLUMNS: &'static [&'static str];
 
     fn info(&self) -> &TokenInfo;
@@ -30,7 +30,7 @@ trait TokenKind: Sized + Send + Sync {
     fn bind_extra<'q>(&'q self, query: SqliteQuery<'q>) -> SqliteQuery<'q>;
 }
 
-impl TokenKind for ScimToken {
+impl TokenTable for ScimToken {
     const TABLE: &'static str = "scim_tokens";
     const WHAT: &'static str = "a SCIM token named";
     const EXTRA_COLUMNS: &'static [&'static str] = &[];
@@ -52,7 +52,7 @@ impl TokenKind for ScimToken {
     }
 }
 
-impl TokenKind for ApiToken {
+impl TokenTable for ApiToken {
     const TABLE: &'static str = "api_tokens";
     const WHAT: &'static str = "an API token named";
     const EXTRA_COLUMNS: &'static [&'static str] = &["role"];
@@ -85,7 +85,7 @@ fn info_from_row(row: &SqliteRow) -> StoreResult<TokenInfo> {
 }
 
 /// `SELECT <every column> FROM <table> ` for `T`, to be followed by a WHERE or ORDER BY.
-fn select<T: TokenKind>() -> String {
+fn select<T: TokenTable>() -> String {
     let mut columns =
         "id, name, prefix, created_at, created_by, last_used_at, revoked_at".to_string();
     for extra in T::EXTRA_COLUMNS {
@@ -97,7 +97,7 @@ fn select<T: TokenKind>() -> String {
 
 /// Stores a new token, built by `build` from the shared fields the store fills in (id,
 /// trimmed name, creation time).
-async fn create<T: TokenKind>(
+async fn create<T: TokenTable>(
     pool: &SqlitePool,
     new: NewToken,
     build: impl FnOnce(TokenInfo) -> T,
@@ -143,7 +143,10 @@ async fn create<T: TokenKind>(
 }
 
 /// The live token with that hash.
-async fn live_by_hash<T: TokenKind>(pool: &SqlitePool, token_hash: &str) -> StoreResult<Option<T>> {
+async fn live_by_hash<T: TokenTable>(
+    pool: &SqlitePool,
+    token_hash: &str,
+) -> StoreResult<Option<T>> {
     let sql = select::<T>() + "WHERE token_hash = ? AND revoked_at IS NULL";
     let row = sqlx::query(&sql)
         .bind(token_hash)
@@ -153,14 +156,14 @@ async fn live_by_hash<T: TokenKind>(pool: &SqlitePool, token_hash: &str) -> Stor
 }
 
 /// Live tokens first, newest first within each.
-async fn list<T: TokenKind>(pool: &SqlitePool) -> StoreResult<Vec<T>> {
+async fn list<T: TokenTable>(pool: &SqlitePool) -> StoreResult<Vec<T>> {
     let sql = select::<T>() + "ORDER BY revoked_at IS NOT NULL, created_at DESC";
     let rows = sqlx::query(&sql).fetch_all(pool).await?;
     rows.iter().map(T::from_row).collect()
 }
 
 /// Revokes the live token with that id or name, returning it as revoked.
-async fn revoke<T: TokenKind>(pool: &SqlitePool, which: TokenRef<'_>) -> StoreResult<Option<T>> {
+async fn revoke<T: TokenTable>(pool: &SqlitePool, which: TokenRef<'_>) -> StoreResult<Option<T>> {
     let (column, value) = match which {
         TokenRef::Id(id) => ("id", id),
         TokenRef::Name(name) => ("name", name.trim()),
@@ -181,7 +184,7 @@ async fn revoke<T: TokenKind>(pool: &SqlitePool, which: TokenRef<'_>) -> StoreRe
     T::from_row(&row).map(Some)
 }
 
-async fn touch<T: TokenKind>(pool: &SqlitePool, id: &str, at: DateTime<Utc>) -> StoreResult<()> {
+async fn touch<T: TokenTable>(pool: &SqlitePool, id: &str, at: DateTime<Utc>) -> StoreResult<()> {
     let sql = format!("UPDATE {} SET last_used_at = ? WHERE id = ?", T::TABLE);
     sqlx::query(&sql).bind(at).bind(id).execute(pool).await?;
     Ok(())
