@@ -81,6 +81,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("settings") view=SettingsPage/>
                     <Route path=path!("settings/expression-builder") view=ExpressionBuilderPage/>
                     <Route path=path!("settings/attributes") view=CustomAttributesPage/>
+                    <Route path=path!("settings/api-tokens") view=ApiTokensPage/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -9,13 +9,14 @@ mod config;
 mod expr_cli;
 mod router;
 mod scim;
-mod scim_token_cli;
 mod secret_key;
 mod serve;
+mod token_cli;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use steward_app::server::tokens::TokenKind;
 
 #[derive(Parser)]
 #[command(
@@ -60,6 +61,11 @@ enum Command {
         #[command(subcommand)]
         command: ScimTokenCommand,
     },
+    /// Manage admin API tokens for the REST API (/api/v1).
+    ApiToken {
+        #[command(subcommand)]
+        command: ApiTokenCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -73,10 +79,47 @@ enum ScimTokenCommand {
     /// List tokens: name, prefix, created, last used, revoked.
     List,
     /// Revoke a token by name; clients using it are refused from the next request.
-    Revoke {
+    Revoke(RevokeArgs),
+}
+
+#[derive(Subcommand)]
+enum ApiTokenCommand {
+    /// Create a token acting with an admin role and print it once (only its hash is kept).
+    Create {
+        /// What the token is for, e.g. "Terraform"; unique among live tokens.
         #[arg(long)]
         name: String,
+        /// The role the token acts with: global_administrator (Global Administrator).
+        #[arg(long, value_parser = token_cli::parse_role)]
+        role: steward_store::Role,
     },
+    /// List tokens: name, role, prefix, created, last used, revoked.
+    List,
+    /// Revoke a token by name; clients using it are refused from the next request.
+    Revoke(RevokeArgs),
+}
+
+#[derive(Args)]
+struct RevokeArgs {
+    /// The token's name.
+    #[arg(
+        value_name = "NAME",
+        required_unless_present = "name_option",
+        conflicts_with = "name_option"
+    )]
+    name: Option<String>,
+    /// The token's name, as an option.
+    #[arg(long = "name", id = "name_option", value_name = "NAME")]
+    name_option: Option<String>,
+}
+
+impl RevokeArgs {
+    fn name(&self) -> &str {
+        self.name
+            .as_deref()
+            .or(self.name_option.as_deref())
+            .unwrap_or_default()
+    }
 }
 
 #[derive(Subcommand)]
@@ -231,14 +274,32 @@ fn main() -> ExitCode {
             for w in &warnings {
                 eprintln!("warning: {w}");
             }
+            let kind = TokenKind::Scim;
             runtime.block_on(async {
                 match command {
                     ScimTokenCommand::Create { name } => {
-                        scim_token_cli::create(&config, &name).await
+                        token_cli::create(&config, kind, &name, None).await
                     }
-                    ScimTokenCommand::List => scim_token_cli::list(&config).await,
-                    ScimTokenCommand::Revoke { name } => {
-                        scim_token_cli::revoke(&config, &name).await
+                    ScimTokenCommand::List => token_cli::list(&config, kind).await,
+                    ScimTokenCommand::Revoke(args) => {
+                        token_cli::revoke(&config, kind, args.name()).await
+                    }
+                }
+            })
+        }
+        Command::ApiToken { command } => {
+            for w in &warnings {
+                eprintln!("warning: {w}");
+            }
+            let kind = TokenKind::Api;
+            runtime.block_on(async {
+                match command {
+                    ApiTokenCommand::Create { name, role } => {
+                        token_cli::create(&config, kind, &name, Some(role)).await
+                    }
+                    ApiTokenCommand::List => token_cli::list(&config, kind).await,
+                    ApiTokenCommand::Revoke(args) => {
+                        token_cli::revoke(&config, kind, args.name()).await
                     }
                 }
             })

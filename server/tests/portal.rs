@@ -4,10 +4,10 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::{Server, PASSWORD};
+use common::{error_fields, Server, PASSWORD};
 use serde_json::Value;
 
-const PAGES: [&str; 7] = [
+const PAGES: [&str; 8] = [
     "/",
     "/users",
     "/groups",
@@ -15,6 +15,7 @@ const PAGES: [&str; 7] = [
     "/provisioning-logs",
     "/audit-logs",
     "/settings",
+    "/settings/api-tokens",
 ];
 
 #[tokio::test]
@@ -55,6 +56,8 @@ async fn every_page_and_api_needs_a_session() {
         "/api/current_admin",
         "/api/settings",
         "/api/audit_events",
+        "/api/tokens",
+        "/api/token_create",
         "/api/sign_out",
     ] {
         let resp = server.post(&client, api).send().await.unwrap();
@@ -169,21 +172,7 @@ async fn sign_in_visit_every_page_and_sign_out() {
     );
 
     let audit = server.sign_in("ada@example.com", PASSWORD).await;
-    let events: Value = server
-        .post(&client, "/api/audit_events")
-        .header("cookie", &audit)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let actions: Vec<&str> = events["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
+    let actions = server.audit_actions(&audit).await;
     assert_eq!(
         actions,
         [
@@ -578,13 +567,7 @@ async fn creating_a_user_validates_each_field_and_refuses_duplicates() {
     let bad = create("grace hopper", "not-an-email", "").await.unwrap();
     assert_eq!(bad.status(), 422);
     let body: Value = bad.json().await.unwrap();
-    let fields: Vec<&str> = body["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["field"].as_str().unwrap())
-        .collect();
-    assert_eq!(fields, ["user_name", "email"]);
+    assert_eq!(error_fields(&body), ["user_name", "email"]);
 
     let ok = create("grace@example.com", "grace@navy.example", "HR-1")
         .await

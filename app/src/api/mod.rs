@@ -7,14 +7,14 @@ mod applications;
 mod custom_attributes;
 mod groups;
 mod import;
-mod scim_tokens;
+mod tokens;
 mod users_edit;
 
 pub use applications::*;
 pub use custom_attributes::*;
 pub use groups::*;
 pub use import::*;
-pub use scim_tokens::*;
+pub use tokens::*;
 pub use users_edit::*;
 
 use crate::error::AppError;

@@ -1,5 +1,6 @@
 //! One module per page of the portal.
 
+mod api_tokens;
 mod applications;
 mod audit_logs;
 mod candidates;
@@ -17,11 +18,13 @@ mod scim_tokens;
 mod settings;
 mod setup;
 mod sign_in;
+mod tokens;
 mod user_detail;
 mod user_edit;
 mod user_new;
 mod users;
 
+pub use api_tokens::ApiTokensPage;
 pub use applications::{ApplicationPage, ApplicationsPage, GalleryPage};
 pub use audit_logs::AuditLogsPage;
 pub use custom_attributes::CustomAttributesPage;

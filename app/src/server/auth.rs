@@ -64,12 +64,30 @@ pub fn hash_token(token: &str) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// A new SCIM bearer token: (token, its hash to store, a prefix to show in lists).
-pub fn new_scim_token() -> (String, String, String) {
-    let token = format!("stw_{}", random_token());
+/// What every SCIM bearer token starts with.
+pub const SCIM_TOKEN_PREFIX: &str = "stw_";
+/// What every API token starts with: people, logs and secret scanners tell the two kinds
+/// apart at a glance.
+pub const API_TOKEN_PREFIX: &str = "stw_api_";
+
+/// A new bearer token starting with `kind_prefix`: (token, its hash to store, a prefix to
+/// show in lists: `kind_prefix` and six random characters).
+pub fn new_bearer_token(kind_prefix: &str) -> (String, String, String) {
+    let secret = random_token();
+    let token = format!("{kind_prefix}{secret}");
     let hash = hash_token(&token);
-    let prefix = token.chars().take(10).collect();
+    let prefix = format!("{kind_prefix}{}", &secret[..6]);
     (token, hash, prefix)
+}
+
+/// The token of an `Authorization: Bearer <token>` header value, trimmed (possibly empty);
+/// `None` when the header names another scheme. The scheme ignores case (RFC 7235).
+pub fn bearer_token(authorization: &str) -> Option<&str> {
+    let value = authorization.trim();
+    let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
 }
 
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -345,5 +363,33 @@ mod tests {
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
         assert_ne!(random_token(), random_token());
+    }
+
+    #[test]
+    fn bearer_tokens_start_with_their_kind_and_list_by_prefix() {
+        let (token, hash, prefix) = new_bearer_token(API_TOKEN_PREFIX);
+        assert!(token.starts_with("stw_api_") && token.len() == "stw_api_".len() + 43);
+        assert_eq!(hash, hash_token(&token));
+        assert!(token.starts_with(&prefix) && prefix.len() == "stw_api_".len() + 6);
+        let (scim, _, scim_prefix) = new_bearer_token(SCIM_TOKEN_PREFIX);
+        assert!(scim.starts_with("stw_") && scim_prefix.len() == 10);
+        assert_ne!(scim, token);
+    }
+
+    #[test]
+    fn bearer_tokens_are_read_from_the_authorization_header() {
+        let cases = [
+            ("Bearer abc", Some("abc")),
+            ("bearer  abc ", Some("abc")),
+            ("BEARER abc", Some("abc")),
+            ("Bearer", Some("")),
+            ("Bearer   ", Some("")),
+            ("Basic abc", None),
+            ("abc", None),
+            ("", None),
+        ];
+        for (header, want) in cases {
+            assert_eq!(bearer_token(header), want, "{header:?}");
+        }
     }
 }

@@ -1,11 +1,13 @@
 //! Server-side half of the portal (compiled only with the `ssr` feature): shared state,
 //! authentication, the request middleware and helpers the server functions use.
 
+pub mod api_tokens;
 pub mod auth;
 pub mod import;
 pub mod middleware;
 pub mod schemas;
 pub mod secrets;
+pub mod tokens;
 
 use crate::error::{AppError, ErrorCode};
 use axum::extract::FromRef;
@@ -14,6 +16,7 @@ use leptos::prelude::use_context;
 use std::sync::{Arc, Mutex};
 use steward_store::{Role, Store};
 
+pub use api_tokens::{authenticate_api_token, ApiPrincipal};
 pub use middleware::{ClientIp, CurrentSession, OperationId};
 
 /// What every request handler and server function can reach. Cheap to clone.

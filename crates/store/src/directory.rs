@@ -223,27 +223,6 @@ pub enum Lookup {
     DisplayName(String),
 }
 
-/// A SCIM bearer token as listed: never the token itself, only its hash is stored.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ScimToken {
-    pub id: String,
-    pub name: String,
-    /// The first characters of the token, to tell tokens apart in lists.
-    pub prefix: String,
-    pub created_at: DateTime<Utc>,
-    pub created_by: Option<String>,
-    pub last_used_at: Option<DateTime<Utc>>,
-    pub revoked_at: Option<DateTime<Utc>>,
-}
-
-#[derive(Clone, Debug)]
-pub struct NewScimToken {
-    pub name: String,
-    pub token_hash: String,
-    pub prefix: String,
-    pub created_by: Option<String>,
-}
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum MemberType {
     User,

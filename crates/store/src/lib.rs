@@ -1,9 +1,9 @@
 //! Steward's persistence layer.
 //!
 //! Callers talk to [`Store`], a set of small capability traits (admins, sessions, sign-in
-//! throttling, audit log, health). Each database backend implements all of them; today that
-//! is [`sqlite::SqliteStore`]. [`open`] picks the backend from the database URL, so adding
-//! PostgreSQL later touches this crate only.
+//! throttling, audit log, bearer tokens, health). Each database backend implements all of
+//! them; today that is [`sqlite::SqliteStore`]. [`open`] picks the backend from the database
+//! URL, so adding PostgreSQL later touches this crate only.
 
 pub mod application;
 pub mod custom;
@@ -13,6 +13,7 @@ pub mod import;
 pub mod model;
 pub mod prefilter;
 pub mod sqlite;
+pub mod tokens;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -28,6 +29,10 @@ pub use error::{StoreError, StoreResult};
 pub use import::{DirectoryImport, UserWrite};
 pub use model::*;
 pub use prefilter::{JsonPath, Prefilter, TextOp};
+pub use tokens::{
+    ApiToken, ApiTokenStore, NewScimToken, NewToken, ScimToken, TokenInfo, TokenRef,
+    API_TOKEN_TOUCH_INTERVAL,
+};
 
 /// Administrators and their roles.
 #[async_trait]
@@ -222,8 +227,9 @@ pub trait ScimTokenStore: Send + Sync {
     /// The live (not revoked) token with that hash.
     async fn scim_token_by_hash(&self, token_hash: &str) -> StoreResult<Option<ScimToken>>;
     async fn list_scim_tokens(&self) -> StoreResult<Vec<ScimToken>>;
-    /// `false` when there is no live token with that id.
-    async fn revoke_scim_token(&self, id: &str) -> StoreResult<bool>;
+    /// Revokes the live token with that id or name and returns it as revoked; `None` when no
+    /// live token matches.
+    async fn revoke_scim_token(&self, which: TokenRef<'_>) -> StoreResult<Option<ScimToken>>;
     async fn touch_scim_token(&self, id: &str, at: DateTime<Utc>) -> StoreResult<()>;
 }
 
@@ -256,6 +262,7 @@ pub trait Store:
     + CustomAttributeStore
     + ApplicationStore
     + ScimTokenStore
+    + ApiTokenStore
     + ChangeFeed
     + Health
 {
@@ -270,6 +277,7 @@ impl<T> Store for T where
         + CustomAttributeStore
         + ApplicationStore
         + ScimTokenStore
+        + ApiTokenStore
         + ChangeFeed
         + Health
 {

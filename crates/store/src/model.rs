@@ -47,6 +47,15 @@ impl Role {
         Role::ALL.into_iter().find(|r| r.as_str() == s)
     }
 
+    /// A role as a person types it: its stored name or its label, ignoring case and the
+    /// spaces around it (`global_administrator`, `Global Administrator`).
+    pub fn from_input(s: &str) -> Option<Role> {
+        let s = s.trim();
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str().eq_ignore_ascii_case(s) || r.label().eq_ignore_ascii_case(s))
+    }
+
     /// The name shown to people.
     pub fn label(self) -> &'static str {
         match self {
@@ -178,4 +187,29 @@ pub struct AuditEvent {
     pub operation_id: Option<String>,
     pub before: Option<serde_json::Value>,
     pub after: Option<serde_json::Value>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Role;
+
+    #[test]
+    fn roles_are_read_by_stored_name_or_label() {
+        for input in [
+            "global_administrator",
+            "GLOBAL_ADMINISTRATOR",
+            "Global Administrator",
+            " global administrator ",
+        ] {
+            assert_eq!(
+                Role::from_input(input),
+                Some(Role::GlobalAdministrator),
+                "{input}"
+            );
+        }
+        assert_eq!(Role::from_input("admin"), None);
+        assert_eq!(Role::from_input(""), None);
+        // The stored form is exact.
+        assert_eq!(Role::parse("Global Administrator"), None);
+    }
 }

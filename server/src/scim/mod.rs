@@ -93,11 +93,8 @@ async fn authenticate(State(state): State<ScimState>, req: Request, next: Next) 
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.split_once(' ')
-                .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-                .map(|(_, token)| token.trim().to_string())
-        });
+        .and_then(steward_app::server::auth::bearer_token)
+        .map(str::to_string);
     let Some(token) = presented.filter(|t| !t.is_empty()) else {
         return unauthorized(
             "a bearer token is required (Authorization: Bearer <token>); an admin creates one \

@@ -54,15 +54,20 @@ pub fn admin_create(data: &Path, email: &str, password: &str) -> std::process::O
     child.wait_with_output().unwrap()
 }
 
-/// `steward scim-token ARGS...` on a data folder (the server may be running beside it).
-pub fn scim_token_cli(data: &Path, args: &[&str]) -> std::process::Output {
+/// `steward COMMAND ARGS...` on a data folder (the server may be running beside it).
+pub fn steward_in(data: &Path, command: &str, args: &[&str]) -> std::process::Output {
     steward()
-        .arg("scim-token")
+        .arg(command)
         .args(args)
         .env("STEWARD_DATA_DIR", data)
         .stdin(Stdio::null())
         .output()
         .unwrap()
+}
+
+/// `steward scim-token ARGS...` on a data folder (the server may be running beside it).
+pub fn scim_token_cli(data: &Path, args: &[&str]) -> std::process::Output {
+    steward_in(data, "scim-token", args)
 }
 
 /// Creates a SCIM bearer token with the real CLI and returns it (the one line it prints on
@@ -209,6 +214,25 @@ impl Server {
         resp.text().await.unwrap()
     }
 
+    /// The actions in the audit log, newest first, as the Audit logs page gets them.
+    pub async fn audit_actions(&self, cookie: &str) -> Vec<String> {
+        let events: serde_json::Value = self
+            .post(&self.client(), "/api/audit_events")
+            .header("cookie", cookie)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        events["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["action"].as_str().unwrap().to_string())
+            .collect()
+    }
+
     /// The server's own database, opened beside it (SQLite in WAL mode allows this), to
     /// seed or inspect the directory.
     pub async fn store(&self) -> std::sync::Arc<dyn steward_store::Store> {
@@ -259,6 +283,16 @@ impl Server {
 pub fn session_cookie(resp: &reqwest::Response) -> String {
     let set_cookie = resp.headers().get("set-cookie").unwrap().to_str().unwrap();
     set_cookie.split(';').next().unwrap().to_string()
+}
+
+/// The fields a server function's validation error names, in order.
+pub fn error_fields(body: &serde_json::Value) -> Vec<&str> {
+    body["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect()
 }
 
 impl Drop for Server {

@@ -2,9 +2,8 @@
 
 use crate::{
     Admin, AdminCredentials, AdminId, AdminStore, AuditEvent, AuditFilter, AuditStore,
-    FailureCounts, Health,
-    NewAdmin, NewAuditEvent, NewScimToken, NewSession, Outcome, Role, ScimToken, ScimTokenStore,
-    SessionInfo, SessionStore, SignInThrottle, StoreError, StoreResult,
+    FailureCounts, Health, NewAdmin, NewAuditEvent, NewSession, Outcome, Role, SessionInfo,
+    SessionStore, SignInThrottle, StoreError, StoreResult,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -23,6 +22,7 @@ mod application;
 mod custom;
 mod directory;
 mod import;
+mod tokens;
 
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
@@ -508,101 +508,6 @@ impl AuditStore for SqliteStore {
     }
 }
 
-fn scim_token_from_row(row: &SqliteRow) -> StoreResult<ScimToken> {
-    Ok(ScimToken {
-        id: row.try_get("id")?,
-        name: row.try_get("name")?,
-        prefix: row.try_get("prefix")?,
-        created_at: row.try_get("created_at")?,
-        created_by: row.try_get("created_by")?,
-        last_used_at: row.try_get("last_used_at")?,
-        revoked_at: row.try_get("revoked_at")?,
-    })
-}
-
-const SCIM_TOKEN_COLUMNS: &str =
-    "id, name, prefix, created_at, created_by, last_used_at, revoked_at";
-
-#[async_trait]
-impl ScimTokenStore for SqliteStore {
-    async fn create_scim_token(&self, new: NewScimToken) -> StoreResult<ScimToken> {
-        let token = ScimToken {
-            id: Uuid::new_v4().to_string(),
-            name: new.name.trim().to_string(),
-            prefix: new.prefix,
-            created_at: Utc::now(),
-            created_by: new.created_by,
-            last_used_at: None,
-            revoked_at: None,
-        };
-        if token.name.is_empty() {
-            return Err(StoreError::Invalid("a token needs a name".into()));
-        }
-        sqlx::query(
-            "INSERT INTO scim_tokens (id, name, token_hash, prefix, created_at, created_by)
-             VALUES (?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&token.id)
-        .bind(&token.name)
-        .bind(&new.token_hash)
-        .bind(&token.prefix)
-        .bind(token.created_at)
-        .bind(&token.created_by)
-        .execute(&self.pool)
-        .await
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                StoreError::Conflict {
-                    what: "a SCIM token named",
-                    value: token.name.clone(),
-                }
-            } else {
-                e.into()
-            }
-        })?;
-        Ok(token)
-    }
-
-    async fn scim_token_by_hash(&self, token_hash: &str) -> StoreResult<Option<ScimToken>> {
-        let row = sqlx::query(&format!(
-            "SELECT {SCIM_TOKEN_COLUMNS} FROM scim_tokens WHERE token_hash = ? AND revoked_at IS NULL"
-        ))
-        .bind(token_hash)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(scim_token_from_row).transpose()
-    }
-
-    async fn list_scim_tokens(&self) -> StoreResult<Vec<ScimToken>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {SCIM_TOKEN_COLUMNS} FROM scim_tokens ORDER BY revoked_at IS NOT NULL, created_at DESC"
-        ))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(scim_token_from_row).collect()
-    }
-
-    async fn revoke_scim_token(&self, id: &str) -> StoreResult<bool> {
-        let done = sqlx::query(
-            "UPDATE scim_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
-        )
-        .bind(Utc::now())
-        .bind(id)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() > 0)
-    }
-
-    async fn touch_scim_token(&self, id: &str, at: DateTime<Utc>) -> StoreResult<()> {
-        sqlx::query("UPDATE scim_tokens SET last_used_at = ? WHERE id = ?")
-            .bind(at)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-}
-
 #[async_trait]
 impl Health for SqliteStore {
     async fn ping(&self) -> StoreResult<()> {
@@ -898,35 +803,5 @@ mod tests {
             .await
             .unwrap_err();
         assert!(err.to_string().contains("not a SQLite database"), "{err}");
-    }
-
-    #[tokio::test]
-    async fn scim_tokens_are_found_by_hash_until_revoked() {
-        let store = SqliteStore::in_memory().await.unwrap();
-        let new = |name: &str, hash: &str| NewScimToken {
-            name: name.into(),
-            token_hash: hash.into(),
-            prefix: "stw_abcd".into(),
-            created_by: Some("admin@example.com".into()),
-        };
-        let token = store.create_scim_token(new("Workday", "h1")).await.unwrap();
-        let err = store
-            .create_scim_token(new("Workday", "h2"))
-            .await
-            .unwrap_err();
-        assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
-        assert_eq!(
-            store.scim_token_by_hash("h1").await.unwrap().unwrap().name,
-            "Workday"
-        );
-        store.touch_scim_token(&token.id, Utc::now()).await.unwrap();
-        assert!(store.revoke_scim_token(&token.id).await.unwrap());
-        assert!(!store.revoke_scim_token(&token.id).await.unwrap());
-        assert!(store.scim_token_by_hash("h1").await.unwrap().is_none());
-        // The name is free again once the old token is revoked.
-        store.create_scim_token(new("Workday", "h3")).await.unwrap();
-        let list = store.list_scim_tokens().await.unwrap();
-        assert_eq!(list.len(), 2);
-        assert!(list[0].revoked_at.is_none() && list[1].last_used_at.is_some());
     }
 }
