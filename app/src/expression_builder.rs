@@ -107,8 +107,17 @@ fn byte_offset(text: &str, utf16: usize) -> usize {
 }
 
 #[component]
-pub fn ExpressionBuilder(#[prop(into, default = String::new())] initial: String) -> impl IntoView {
-    let text = RwSignal::new(initial);
+pub fn ExpressionBuilder(
+    #[prop(into, default = String::new())] initial: String,
+    /// Edit this text rather than one of its own (the mapping editor's expression).
+    #[prop(optional)]
+    text: Option<RwSignal<String>>,
+    /// Shown instead of the sample-attributes tester (the mapping editor tests against a real
+    /// directory user).
+    #[prop(optional)]
+    tester: Option<ViewFn>,
+) -> impl IntoView {
+    let text = text.unwrap_or_else(|| RwSignal::new(initial));
     let sample = RwSignal::new(SAMPLE_ATTRIBUTES.to_string());
     let tests = RwSignal::new(0u64);
     let search = RwSignal::new(String::new());
@@ -222,6 +231,9 @@ pub fn ExpressionBuilder(#[prop(into, default = String::new())] initial: String)
                     }}
                 </div>
 
+                {match tester {
+                    Some(tester) => tester.run(),
+                    None => view! {
                 <div class="expr-test">
                     <div class="field">
                         <label for="sample">"Sample attributes (JSON)"</label>
@@ -249,6 +261,8 @@ pub fn ExpressionBuilder(#[prop(into, default = String::new())] initial: String)
                         }}
                     </section>
                 </div>
+                    }.into_any(),
+                }}
             </div>
 
             <aside class="expr-functions" aria-label="Functions">

@@ -76,6 +76,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("applications") view=ApplicationsPage/>
                     <Route path=path!("applications/gallery") view=GalleryPage/>
                     <Route path=path!("applications/:id") view=ApplicationPage/>
+                    <Route path=path!("applications/:id/mappings") view=MappingsPage/>
                     <Route path=path!("provisioning-logs") view=ProvisioningLogsPage/>
                     <Route path=path!("audit-logs") view=AuditLogsPage/>
                     <Route path=path!("settings") view=SettingsPage/>

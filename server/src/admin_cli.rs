@@ -95,8 +95,7 @@ pub(crate) async fn audit(
             target: Some(target.into()),
             outcome: Outcome::Success,
             detail: Some(detail.into()),
-            ip: None,
-            operation_id: None,
+            ..Default::default()
         })
         .await?;
     Ok(())

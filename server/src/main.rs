@@ -5,6 +5,7 @@
 #![recursion_limit = "256"]
 
 mod admin_cli;
+mod api_v1;
 mod config;
 mod expr_cli;
 mod router;

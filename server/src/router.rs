@@ -1,7 +1,7 @@
 //! The HTTP surface: health probes, the favicon, the Leptos pages and server functions,
 //! static files, and the middleware stack around them.
 
-use crate::scim;
+use crate::{api_v1, scim};
 use axum::extract::DefaultBodyLimit;
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
@@ -31,6 +31,10 @@ pub fn build(state: PortalState) -> Router {
         )
         .layer(CatchPanicLayer::custom(middleware::panic_response))
         .layer(axum::middleware::from_fn(middleware::operation_context));
+    // The admin REST API authenticates API tokens itself; like SCIM, no session or Origin.
+    let api = Router::new()
+        .nest("/api/v1", api_v1::router(state.clone()))
+        .layer(CatchPanicLayer::custom(middleware::panic_response));
     let portal = Router::new()
         .route(
             "/api/import",
@@ -60,6 +64,7 @@ pub fn build(state: PortalState) -> Router {
         .with_state(state);
     portal
         .merge(scim)
+        .merge(api)
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),

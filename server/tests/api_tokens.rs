@@ -138,7 +138,10 @@ async fn api_tokens_are_created_listed_and_revoked_from_the_command_line() {
 
     // Each step is in the audit log, with the prefix and role but never the token.
     let store = open_store(data).await;
-    let events = store.list_audit(None, 50).await.unwrap();
+    let events = store
+        .list_audit(&steward_store::AuditFilter::default(), None, 50)
+        .await
+        .unwrap();
     let tokens: Vec<(&str, &str)> = events
         .iter()
         .filter(|e| e.action.starts_with("api_token."))

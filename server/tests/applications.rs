@@ -122,7 +122,10 @@ async fn settings_refuse_stale_saves_and_changes_are_audited_without_secrets() {
         sealed.encrypted && !sealed.value.contains(secret),
         "stored encrypted"
     );
-    let audit = store.list_audit(None, 50).await.unwrap();
+    let audit = store
+        .list_audit(&steward_store::AuditFilter::default(), None, 50)
+        .await
+        .unwrap();
     let actions: Vec<&str> = audit.iter().map(|e| e.action.as_str()).collect();
     for action in [
         "application.create",
@@ -135,14 +138,25 @@ async fn settings_refuse_stale_saves_and_changes_are_audited_without_secrets() {
         .iter()
         .find(|e| e.action == "application.settings")
         .unwrap();
-    let detail = change.detail.clone().unwrap();
-    assert!(
-        detail.contains("deletion_threshold: 500 -> 50") && detail.contains("scope"),
-        "{detail}"
+    let (before, after) = (
+        change.before.clone().unwrap(),
+        change.after.clone().unwrap(),
     );
-    assert!(audit
-        .iter()
-        .all(|e| !e.detail.clone().unwrap_or_default().contains(secret)));
+    assert_eq!(
+        (&before["deletion_threshold"], &after["deletion_threshold"]),
+        (&Value::from(500), &Value::from(50))
+    );
+    assert_eq!(
+        (&before["scope"], &after["scope"]),
+        (&Value::from("assigned"), &Value::from("all"))
+    );
+    assert!(
+        audit.iter().all(|e| {
+            let text = format!("{:?} {:?} {:?}", e.detail, e.before, e.after);
+            !text.contains(secret)
+        }),
+        "no secret in any audit event"
+    );
     let creds = audit
         .iter()
         .find(|e| e.action == "application.credentials")

@@ -1,6 +1,8 @@
-//! Server functions of the enterprise applications pages: the gallery, creating an
-//! application from an entry, its settings and admin credentials (secrets encrypted at rest,
-//! never sent back), and Test Connection.
+//! Wire types and server functions of the enterprise applications pages: the gallery,
+//! creating an application, its settings and admin credentials (secrets encrypted at rest,
+//! never sent back), Test Connection, attribute mappings with scoping filters, and
+//! assignments. Each server function only identifies the admin and calls the applications
+//! service (`crate::server::applications`), which the `/api/v1` REST API calls too.
 
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
@@ -9,11 +11,16 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 #[cfg(feature = "ssr")]
-use super::{audit, directory_error};
-#[cfg(feature = "ssr")]
-use crate::server as srv;
+use crate::server::{self as srv, applications as service, Actor};
 #[cfg(feature = "ssr")]
 use steward_store::Role;
+
+/// The admin asking, with the state: what every server function here starts with.
+#[cfg(feature = "ssr")]
+fn context() -> Result<(srv::PortalState, Actor), AppError> {
+    let actor = Actor::portal(Role::GlobalAdministrator)?;
+    Ok((srv::portal_state()?, actor))
+}
 
 /// A gallery entry as a tile.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -30,31 +37,8 @@ pub struct GalleryTile {
 /// The gallery entries whose name, publisher, description or category contains `search`.
 #[server(endpoint = "gallery")]
 pub async fn gallery(search: String) -> Result<Vec<GalleryTile>, AppError> {
-    srv::require_role(Role::GlobalAdministrator)?;
-    let state = srv::portal_state()?;
-    let needle = search.trim().to_lowercase();
-    let mut tiles: Vec<GalleryTile> = state
-        .gallery
-        .entries()
-        .iter()
-        .filter(|e| {
-            needle.is_empty()
-                || [&e.name, &e.publisher, &e.description, &e.category]
-                    .iter()
-                    .any(|t| t.to_lowercase().contains(&needle))
-        })
-        .map(|e| GalleryTile {
-            id: e.id.clone(),
-            name: e.name.clone(),
-            publisher: e.publisher.clone(),
-            description: e.description.clone(),
-            category: e.category.clone(),
-            connector: e.connector.as_str().into(),
-        })
-        .collect();
-    // "Create your own application" first, then the gallery by name.
-    tiles.sort_by_key(|t| (t.id != "custom-scim", t.name.to_lowercase()));
-    Ok(tiles)
+    let (state, actor) = context()?;
+    service::gallery(&state, &actor, &search)
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -68,63 +52,15 @@ pub struct ApplicationRow {
 
 #[server(endpoint = "applications")]
 pub async fn list_applications() -> Result<Vec<ApplicationRow>, AppError> {
-    srv::require_role(Role::GlobalAdministrator)?;
-    let state = srv::portal_state()?;
-    let apps = state
-        .store
-        .list_applications()
-        .await
-        .map_err(srv::internal)?;
-    Ok(apps
-        .into_iter()
-        .map(|a| ApplicationRow {
-            gallery_name: state
-                .gallery
-                .get(&a.gallery_id)
-                .map_or_else(|| a.gallery_id.clone(), |e| e.name.clone()),
-            id: a.id,
-            name: a.name,
-            provisioning_mode: a.provisioning_mode,
-            updated_at: a.updated_at,
-        })
-        .collect())
+    let (state, actor) = context()?;
+    service::list(&state, &actor).await
 }
 
 /// Adds an application from a gallery entry and opens its page.
 #[server(endpoint = "application_create")]
 pub async fn create_application(gallery_id: String, name: String) -> Result<(), AppError> {
-    use crate::error::field_errors;
-    let session = srv::require_role(Role::GlobalAdministrator)?;
-    let state = srv::portal_state()?;
-    let Some(entry) = state.gallery.get(&gallery_id) else {
-        srv::set_status(404);
-        return Err(AppError::new(
-            crate::error::ErrorCode::NotFound,
-            format!("The gallery has no application {gallery_id:?}."),
-        ));
-    };
-    let name = name.trim().to_string();
-    if name.is_empty() || name.chars().count() > 256 {
-        srv::set_status(422);
-        return Err(AppError::invalid(field_errors([(
-            "name",
-            Some("Name the application (at most 256 characters).".to_string()),
-        )])));
-    }
-    let app = state
-        .store
-        .create_application(&entry.id, &name)
-        .await
-        .map_err(directory_error)?;
-    audit(
-        &state,
-        &session.admin.email,
-        "application.create",
-        Some(&name),
-        steward_store::Outcome::Success,
-        Some(format!("from the gallery entry {}", entry.name)),
-    )
-    .await;
+    let (state, actor) = context()?;
+    let app = service::create(&state, &actor, &gallery_id, &name).await?;
     leptos_axum::redirect(&format!("/applications/{}", app.id));
     Ok(())
 }
@@ -185,94 +121,22 @@ pub struct ApplicationDetail {
     pub notes: Vec<String>,
     pub credentials: Vec<CredentialView>,
     pub settings: ProvisioningSettings,
+    /// E-mail addresses of the admins responsible for the application.
+    pub owners: Vec<String>,
+    /// The app roles assignments can carry ("User" first).
+    pub roles: Vec<String>,
+    /// Mappings or scope changed since the last cycle: the next one re-evaluates everything.
+    pub full_sync_required: bool,
+    /// Whether the mappings were edited (false: the gallery defaults).
+    pub custom_mappings: bool,
+    pub provisions_groups: bool,
     pub updated_at: DateTime<Utc>,
-}
-
-#[cfg(feature = "ssr")]
-async fn load(
-    state: &srv::PortalState,
-    id: &str,
-) -> Result<(steward_store::Application, steward_gallery::Entry), AppError> {
-    let app = state
-        .store
-        .application(id)
-        .await
-        .map_err(srv::internal)?
-        .ok_or_else(|| {
-            directory_error(steward_store::StoreError::NotFound {
-                what: "application",
-                id: id.to_string(),
-            })
-        })?;
-    let entry = state.gallery.get(&app.gallery_id).cloned().ok_or_else(|| {
-        srv::internal(format!(
-            "application {id} names the gallery entry {:?}, which is not installed",
-            app.gallery_id
-        ))
-    })?;
-    Ok((app, entry))
 }
 
 #[server(endpoint = "application")]
 pub async fn get_application(id: String) -> Result<ApplicationDetail, AppError> {
-    srv::require_role(Role::GlobalAdministrator)?;
-    let state = srv::portal_state()?;
-    let (app, entry) = load(&state, &id).await?;
-    let stored = state
-        .store
-        .credentials(&app.id)
-        .await
-        .map_err(srv::internal)?;
-    let credentials = entry
-        .credentials
-        .iter()
-        .map(|f| {
-            let value = stored.iter().find(|s| s.field == f.name);
-            CredentialView {
-                name: f.name.clone(),
-                label: f.label.clone(),
-                kind: f.kind.to_string(),
-                required: f.required,
-                help: f.help.clone(),
-                value: value
-                    .filter(|v| !v.encrypted)
-                    .map(|v| v.value.clone())
-                    .unwrap_or_default(),
-                is_set: value.is_some_and(|v| !v.value.is_empty()),
-            }
-        })
-        .collect();
-    let settings = settings_of(&app, &entry);
-    Ok(ApplicationDetail {
-        settings,
-        id: app.id,
-        name: app.name,
-        gallery_id: entry.id.clone(),
-        gallery_name: entry.name.clone(),
-        connector: entry.connector.as_str().into(),
-        provisioning_mode: app.provisioning_mode,
-        version: app.version,
-        notes: entry.notes.clone(),
-        credentials,
-        updated_at: app.updated_at,
-    })
-}
-
-/// The stored settings, with defaults (the entry's cycle interval among them) for what was
-/// never set.
-#[cfg(feature = "ssr")]
-fn settings_of(
-    app: &steward_store::Application,
-    entry: &steward_gallery::Entry,
-) -> ProvisioningSettings {
-    let defaults = ProvisioningSettings {
-        cycle_interval_minutes: entry.cycle_interval_minutes,
-        ..Default::default()
-    };
-    if app.settings.as_object().is_none_or(|m| m.is_empty()) {
-        return defaults;
-    }
-    serde_json::from_value(app.settings.clone()).unwrap_or(defaults)
+    let (state, actor) = context()?;
+    service::get(&state, &actor, &id).await
 }
 
 /// The settings form as posted (`form[scope]`, checkboxes present when ticked).
@@ -299,219 +163,71 @@ pub struct SettingsForm {
 #[server(endpoint = "application_settings")]
 pub async fn save_settings(id: String, version: i64, form: SettingsForm) -> Result<(), AppError> {
     use crate::error::field_errors;
-    let session = srv::require_role(Role::GlobalAdministrator)?;
-    let state = srv::portal_state()?;
-    let (app, entry) = load(&state, &id).await?;
-    let before = settings_of(&app, &entry);
-    let threshold = form
-        .deletion_threshold
-        .trim()
-        .parse::<u32>()
-        .ok()
-        .filter(|n| (1..=1_000_000).contains(n));
-    let interval = form
-        .cycle_interval_minutes
-        .trim()
-        .parse::<u32>()
-        .ok()
-        .filter(|n| (1..=1440).contains(n));
-    let email = form.notification_email.trim().to_string();
-    let notify = form.notify_on_failure.is_some();
-    let fields = field_errors([
-        (
-            "scope",
-            (!matches!(form.scope.as_str(), "assigned" | "all"))
-                .then(|| "Choose who is provisioned.".to_string()),
-        ),
-        (
-            "deletion_threshold",
-            threshold
-                .is_none()
-                .then(|| "A whole number from 1 to 1,000,000.".to_string()),
-        ),
-        (
-            "cycle_interval_minutes",
-            interval
-                .is_none()
-                .then(|| "Minutes between full cycles, from 1 to 1440 (a day).".to_string()),
-        ),
-        (
-            "notification_email",
-            if email.is_empty() && notify {
-                Some("Enter the address to notify, or untick the notification.".to_string())
-            } else if !email.is_empty() {
-                srv::auth::validate_email(&email)
-            } else {
-                None
-            },
-        ),
-    ]);
+    let (state, actor) = context()?;
+    // A number the form could not parse is the form's error; ranges are the service's.
+    let number = |text: &str| text.trim().parse::<u32>().ok();
+    let (threshold, interval) = (
+        number(&form.deletion_threshold),
+        number(&form.cycle_interval_minutes),
+    );
     let (Some(deletion_threshold), Some(cycle_interval_minutes)) = (threshold, interval) else {
         srv::set_status(422);
-        return Err(AppError::invalid(fields));
+        return Err(AppError::invalid(field_errors([
+            (
+                "deletion_threshold",
+                threshold
+                    .is_none()
+                    .then(|| "A whole number from 1 to 1,000,000.".to_string()),
+            ),
+            (
+                "cycle_interval_minutes",
+                interval
+                    .is_none()
+                    .then(|| "Minutes between full cycles, from 1 to 1440 (a day).".to_string()),
+            ),
+        ])));
     };
-    if !fields.is_empty() {
-        srv::set_status(422);
-        return Err(AppError::invalid(fields));
-    }
-    let after = ProvisioningSettings {
-        scope: form.scope.clone(),
+    let settings = ProvisioningSettings {
+        scope: form.scope,
         prevent_accidental_deletion: form.prevent_accidental_deletion.is_some(),
         deletion_threshold,
         skip_out_of_scope_deletions: form.skip_out_of_scope_deletions.is_some(),
         cycle_interval_minutes,
-        notification_email: email,
-        notify_on_failure: notify,
+        notification_email: form.notification_email,
+        notify_on_failure: form.notify_on_failure.is_some(),
     };
-    let value = serde_json::to_value(&after).map_err(srv::internal)?;
-    state
-        .store
-        .set_application_settings(&app.id, value, version)
-        .await
-        .map_err(directory_error)?;
-    audit(
-        &state,
-        &session.admin.email,
-        "application.settings",
-        Some(&app.name),
-        steward_store::Outcome::Success,
-        Some(settings_change(&before, &after)),
-    )
-    .await;
+    service::save_settings(&state, &actor, &id, version, settings).await?;
     Ok(())
 }
 
-/// "scope: assigned -> all, deletion_threshold: 500 -> 50" for the audit log.
-#[cfg(feature = "ssr")]
-fn settings_change(before: &ProvisioningSettings, after: &ProvisioningSettings) -> String {
-    let (Ok(serde_json::Value::Object(b)), Ok(serde_json::Value::Object(a))) =
-        (serde_json::to_value(before), serde_json::to_value(after))
-    else {
-        return String::new();
-    };
-    let changes: Vec<String> = a
-        .iter()
-        .filter(|(k, v)| b.get(*k) != Some(*v))
-        .map(|(k, v)| format!("{k}: {} -> {v}", b.get(k).cloned().unwrap_or_default()))
-        .collect();
-    if changes.is_empty() {
-        "no change".into()
-    } else {
-        changes.join(", ")
-    }
-}
-
-/// Renames an application and sets its provisioning mode ("manual" or "automatic").
+/// Renames an application, sets its provisioning mode ("manual" or "automatic"), its owners
+/// (admin e-mails, one per line or comma-separated) and app roles (likewise).
 #[server(endpoint = "application_update")]
 pub async fn update_application(
     id: String,
     version: i64,
     name: String,
     provisioning_mode: String,
+    #[server(default)] owners: Option<String>,
+    #[server(default)] roles: Option<String>,
 ) -> Result<(), AppError> {
-    let session = srv::require_role(Role::GlobalAdministrator)?;
-    let state = srv::portal_state()?;
-    let (before, _) = load(&state, &id).await?;
-    let app = state
-        .store
-        .update_application(&id, &name, &provisioning_mode, version)
-        .await
-        .map_err(directory_error)?;
-    audit(
-        &state,
-        &session.admin.email,
-        "application.update",
-        Some(&app.name),
-        steward_store::Outcome::Success,
-        Some(format!(
-            "name {:?} -> {:?}, provisioning {} -> {}",
-            before.name, app.name, before.provisioning_mode, app.provisioning_mode
-        )),
-    )
-    .await;
+    let (state, actor) = context()?;
+    let list = |text: Option<String>| {
+        text.map(|t| {
+            t.split([',', '\n'])
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+        })
+    };
+    let change = service::GeneralChange {
+        name: Some(name),
+        provisioning_mode: Some(provisioning_mode),
+        owners: list(owners),
+        roles: list(roles),
+    };
+    service::update(&state, &actor, &id, version, change).await?;
     Ok(())
-}
-
-/// The values a credentials form posted (`form[NAME]`) checked against the entry's fields:
-/// (field, value or None to keep the stored one), or field messages keyed `cred.NAME`.
-#[cfg(feature = "ssr")]
-fn read_credentials(
-    entry: &steward_gallery::Entry,
-    stored: &[steward_store::StoredCredential],
-    posted: &BTreeMap<String, String>,
-) -> Result<Vec<(steward_gallery::CredentialField, Option<String>)>, Vec<crate::error::FieldError>>
-{
-    use steward_gallery::CredentialKind;
-    let mut out = Vec::new();
-    let mut errors = Vec::new();
-    for field in &entry.credentials {
-        let posted = posted
-            .get(&field.name)
-            .map(|v| v.trim().to_string())
-            .filter(|v| !v.is_empty());
-        let is_set = stored
-            .iter()
-            .any(|s| s.field == field.name && !s.value.is_empty());
-        let problem = match (&posted, field.kind) {
-            (None, _) if field.required && !is_set => Some(format!("Enter the {}.", field.label)),
-            (Some(v), CredentialKind::Url)
-                if !(v.starts_with("https://") || v.starts_with("http://"))
-                    || v.chars().any(char::is_whitespace) =>
-            {
-                Some(format!(
-                    "Enter the full URL, starting with https:// (for example https://app.example.com/scim/v2); {v:?} is not one."
-                ))
-            }
-            _ => None,
-        };
-        if let Some(message) = problem {
-            errors.push(crate::error::FieldError {
-                field: format!("cred.{}", field.name),
-                message,
-            });
-        }
-        out.push((field.clone(), posted));
-    }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(errors)
-    }
-}
-
-/// An application with its gallery entry, its stored credentials, and a posted credentials
-/// form checked against the entry's fields.
-#[cfg(feature = "ssr")]
-struct PostedCredentials {
-    app: steward_store::Application,
-    entry: steward_gallery::Entry,
-    stored: Vec<steward_store::StoredCredential>,
-    /// Each field with the value posted for it (`None`: keep the stored one).
-    fields: Vec<(steward_gallery::CredentialField, Option<String>)>,
-}
-
-#[cfg(feature = "ssr")]
-async fn load_form(
-    state: &srv::PortalState,
-    id: &str,
-    form: &BTreeMap<String, String>,
-) -> Result<PostedCredentials, AppError> {
-    let (app, entry) = load(state, id).await?;
-    let stored = state
-        .store
-        .credentials(&app.id)
-        .await
-        .map_err(srv::internal)?;
-    let fields = read_credentials(&entry, &stored, form).map_err(|errors| {
-        srv::set_status(422);
-        AppError::invalid(errors)
-    })?;
-    Ok(PostedCredentials {
-        app,
-        entry,
-        stored,
-        fields,
-    })
 }
 
 /// Saves the admin credentials. A secret left empty keeps the stored one; secrets are
@@ -522,48 +238,11 @@ pub async fn save_credentials(
     version: i64,
     form: BTreeMap<String, String>,
 ) -> Result<(), AppError> {
-    use steward_gallery::CredentialKind;
-    let session = srv::require_role(Role::GlobalAdministrator)?;
-    let state = srv::portal_state()?;
-    let PostedCredentials { app, fields, .. } = load_form(&state, &id, &form).await?;
-    let mut writes = Vec::new();
-    let mut changed = Vec::new();
-    for (field, value) in fields {
-        let Some(value) = value else { continue };
-        let secret = field.kind == CredentialKind::Secret;
-        changed.push(if secret {
-            format!("{}: replaced", field.name)
-        } else {
-            format!("{}: {value}", field.name)
-        });
-        writes.push(steward_store::StoredCredential {
-            field: field.name.clone(),
-            value: if secret {
-                state.secrets.seal(&value).map_err(srv::internal)?
-            } else {
-                value
-            },
-            encrypted: secret,
-        });
-    }
-    state
-        .store
-        .set_credentials(&app.id, writes, version)
-        .await
-        .map_err(directory_error)?;
-    audit(
-        &state,
-        &session.admin.email,
-        "application.credentials",
-        Some(&app.name),
-        steward_store::Outcome::Success,
-        Some(changed.join(", ")),
-    )
-    .await;
-    Ok(())
+    let (state, actor) = context()?;
+    service::save_credentials(&state, &actor, &id, version, &form).await
 }
 
-/// The outcome of Test Connection, for the page.
+/// The outcome of Test Connection (or of reading the target's schema), for the page.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TestResult {
     pub ok: bool,
@@ -583,98 +262,160 @@ pub async fn test_connection(
     id: String,
     form: BTreeMap<String, String>,
 ) -> Result<TestResult, AppError> {
-    use steward_gallery::Connector;
-    let session = srv::require_role(Role::GlobalAdministrator)?;
-    let state = srv::portal_state()?;
-    let PostedCredentials {
-        app,
-        entry,
-        stored,
-        fields,
-    } = load_form(&state, &id, &form).await?;
-    let mut values: BTreeMap<String, String> = BTreeMap::new();
-    for (field, posted) in fields {
-        let value = match posted {
-            Some(v) => v,
-            None => match stored.iter().find(|s| s.field == field.name) {
-                Some(s) if s.encrypted => state.secrets.open(&s.value).map_err(|problem| {
-                    AppError::invalid(vec![crate::error::FieldError {
-                        field: format!("cred.{}", field.name),
-                        message: problem,
-                    }])
-                })?,
-                Some(s) => s.value.clone(),
-                None => String::new(),
-            },
-        };
-        values.insert(field.name.clone(), value);
-    }
-    let result = match entry.connector {
-        Connector::Scim => {
-            let matching = entry
-                .users
-                .attributes
-                .iter()
-                .filter(|m| m.matching.is_some())
-                .min_by_key(|m| m.matching)
-                .map_or("userName".to_string(), |m| m.target.clone());
-            let probe = uuid::Uuid::new_v4().to_string();
-            let target = steward_connect::ScimTarget::new(
-                values.get("tenant_url").cloned().unwrap_or_default(),
-                values.get("secret_token").cloned().unwrap_or_default(),
-            );
-            match target.test_connection(&matching, &probe).await {
-                Ok(ok) => TestResult {
-                    ok: true,
-                    step: String::new(),
-                    status: Some(ok.status),
-                    detail: format!(
-                        "{} answered {} as a SCIM service should.",
-                        ok.request, ok.status
-                    ),
-                    excerpt: None,
-                    hint: "Save the credentials to use them.".into(),
-                    millis: u64::try_from(ok.millis).ok(),
-                },
-                Err(f) => TestResult {
-                    ok: false,
-                    step: f.step.label().into(),
-                    status: f.status,
-                    detail: f.detail,
-                    excerpt: f.excerpt,
-                    hint: f.hint,
-                    millis: None,
-                },
-            }
-        }
-        Connector::Xmatters => TestResult {
-            ok: false,
-            step: "Not available yet".into(),
-            status: None,
-            detail: "Test Connection for xMatters arrives with its connector.".into(),
-            excerpt: None,
-            hint: "Save the credentials now; they are kept encrypted.".into(),
-            millis: None,
-        },
+    let (state, actor) = context()?;
+    service::test_connection(&state, &actor, &id, &form).await
+}
+
+/// A directory attribute a mapping can read.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SourceOption {
+    pub name: String,
+    pub attribute_type: String,
+    pub description: String,
+}
+
+/// A target attribute a mapping can write.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TargetOption {
+    pub path: String,
+    pub attribute_type: String,
+    pub required: bool,
+    /// "gallery" (the entry) or "target" (read from the application's /Schemas).
+    pub origin: String,
+}
+
+/// What the mapping editor needs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MappingsView {
+    pub version: i64,
+    pub application: String,
+    pub connector: String,
+    /// The mappings are the gallery's defaults.
+    pub is_default: bool,
+    pub full_sync_required: bool,
+    pub groups_supported: bool,
+    /// The target's /Schemas has been read.
+    pub target_schema_read: bool,
+    /// `steward_gallery::AppMappings` as JSON.
+    pub mappings_json: String,
+    pub user_sources: Vec<SourceOption>,
+    pub group_sources: Vec<SourceOption>,
+    pub user_targets: Vec<TargetOption>,
+    pub group_targets: Vec<TargetOption>,
+}
+
+#[server(endpoint = "application_mappings")]
+pub async fn application_mappings(id: String) -> Result<MappingsView, AppError> {
+    let (state, actor) = context()?;
+    service::mappings(&state, &actor, &id).await
+}
+
+/// Saves mappings given as `AppMappings` JSON; an empty text restores the gallery defaults.
+#[server(endpoint = "application_save_mappings")]
+pub async fn save_mappings(
+    id: String,
+    version: i64,
+    mappings_json: String,
+) -> Result<MappingsView, AppError> {
+    let (state, actor) = context()?;
+    let mappings = if mappings_json.trim().is_empty() {
+        None
+    } else {
+        Some(parse_mappings(&mappings_json)?)
     };
-    audit(
-        &state,
-        &session.admin.email,
-        "application.test_connection",
-        Some(&app.name),
-        if result.ok {
-            steward_store::Outcome::Success
-        } else {
-            steward_store::Outcome::Failure
-        },
-        Some(if result.ok {
-            "succeeded".to_string()
-        } else {
-            format!("failed at {}", result.step)
-        }),
-    )
-    .await;
-    Ok(result)
+    service::save_mappings(&state, &actor, &id, version, mappings).await
+}
+
+#[cfg(feature = "ssr")]
+fn parse_mappings(json: &str) -> Result<steward_gallery::AppMappings, AppError> {
+    serde_json::from_str(json).map_err(|e| {
+        srv::set_status(422);
+        AppError::invalid(vec![crate::error::FieldError::new(
+            "mappings",
+            format!("The mappings do not read: {e}."),
+        )])
+    })
+}
+
+/// Reads the application's /Schemas with the saved credentials.
+#[server(endpoint = "application_read_schema")]
+pub async fn read_target_schema(id: String) -> Result<TestResult, AppError> {
+    let (state, actor) = context()?;
+    service::read_target_schema(&state, &actor, &id).await
+}
+
+/// Who a set of scoping filters admits now.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ScopePreview {
+    /// "assigned" or "all": who was considered before the filters.
+    pub scope: String,
+    /// How many users or groups were considered (assigned ones, or all).
+    pub considered: u64,
+    pub in_scope: u64,
+    /// The first names in scope.
+    pub first: Vec<String>,
+}
+
+/// Previews scoping filters (`steward_expr::Scope` JSON) for "users" or "groups".
+#[server(endpoint = "application_scope_preview")]
+pub async fn preview_scope(
+    id: String,
+    object: String,
+    scope_json: String,
+) -> Result<ScopePreview, AppError> {
+    let (state, actor) = context()?;
+    let scope: steward_expr::Scope = serde_json::from_str(&scope_json).map_err(|e| {
+        srv::set_status(422);
+        AppError::invalid(vec![crate::error::FieldError::new(
+            "scope",
+            format!("The scoping filters do not read: {e}."),
+        )])
+    })?;
+    service::scope_preview(&state, &actor, &id, object_type(&object)?, &scope).await
+}
+
+#[cfg(feature = "ssr")]
+pub(crate) fn object_type(object: &str) -> Result<steward_gallery::ObjectType, AppError> {
+    match object {
+        "users" => Ok(steward_gallery::ObjectType::Users),
+        "groups" => Ok(steward_gallery::ObjectType::Groups),
+        other => {
+            srv::set_status(404);
+            Err(AppError::new(
+                crate::error::ErrorCode::NotFound,
+                format!("Mappings are for \"users\" or \"groups\", not {other:?}."),
+            ))
+        }
+    }
+}
+
+/// One mapping evaluated for a real user or group.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MappingTest {
+    pub object_name: String,
+    /// The value sent; `None` (with no error): nothing flows.
+    pub value: Option<String>,
+    pub error: Option<String>,
+}
+
+/// Evaluates one attribute mapping (`AttributeMapping` JSON) for the directory user or group
+/// called `who`.
+#[server(endpoint = "application_test_mapping")]
+pub async fn test_mapping(
+    object: String,
+    mapping_json: String,
+    who: String,
+) -> Result<MappingTest, AppError> {
+    let (state, actor) = context()?;
+    let mapping: steward_gallery::AttributeMapping =
+        serde_json::from_str(&mapping_json).map_err(|e| {
+            srv::set_status(422);
+            AppError::invalid(vec![crate::error::FieldError::new(
+                "mapping",
+                format!("The mapping does not read: {e}."),
+            )])
+        })?;
+    service::test_mapping(&state, &actor, object_type(&object)?, &mapping, &who).await
 }
 
 /// An assignment as the application page lists it.
@@ -700,28 +441,8 @@ pub async fn application_assignments(
     id: String,
     filter: String,
 ) -> Result<AssignmentPage, AppError> {
-    srv::require_role(Role::GlobalAdministrator)?;
-    let state = srv::portal_state()?;
-    let (app, _) = load(&state, &id).await?;
-    let page = state
-        .store
-        .assignments(&app.id, Some(filter.as_str()), 100)
-        .await
-        .map_err(srv::internal)?;
-    Ok(AssignmentPage {
-        rows: page
-            .items
-            .into_iter()
-            .map(|a| AssignmentRow {
-                id: a.principal_id,
-                kind: a.principal_type.scim_name().into(),
-                display: a.display,
-                detail: a.user_name,
-                role: a.role,
-            })
-            .collect(),
-        total: page.total,
-    })
+    let (state, actor) = context()?;
+    service::assignments(&state, &actor, &id, &filter).await
 }
 
 /// Users and groups matching `query` that are not assigned yet.
@@ -730,23 +451,8 @@ pub async fn assignment_candidates(
     id: String,
     query: String,
 ) -> Result<Vec<super::MemberRow>, AppError> {
-    srv::require_role(Role::GlobalAdministrator)?;
-    let state = srv::portal_state()?;
-    let query = query.trim().to_string();
-    if query.is_empty() {
-        return Ok(Vec::new());
-    }
-    let (app, _) = load(&state, &id).await?;
-    let mut out = super::groups::directory_candidates(&state, &query).await?;
-    let assigned = state
-        .store
-        .assignments(&app.id, None, u32::MAX)
-        .await
-        .map_err(srv::internal)?;
-    let assigned: std::collections::HashSet<String> =
-        assigned.items.into_iter().map(|a| a.principal_id).collect();
-    out.retain(|c| !assigned.contains(&c.id));
-    Ok(out)
+    let (state, actor) = context()?;
+    service::assignment_candidates(&state, &actor, &id, &query).await
 }
 
 /// Assigns a user or group (`kind` "User" or "Group") with a role (default "User").
@@ -757,63 +463,12 @@ pub async fn assign(
     kind: String,
     role: String,
 ) -> Result<(), AppError> {
-    let session = srv::require_role(Role::GlobalAdministrator)?;
-    let state = srv::portal_state()?;
-    let (app, _) = load(&state, &application).await?;
-    let member_type = if kind.eq_ignore_ascii_case("group") {
-        steward_store::MemberType::Group
-    } else {
-        steward_store::MemberType::User
-    };
-    state
-        .store
-        .assign(
-            &app.id,
-            steward_store::Member {
-                id: member.clone(),
-                member_type,
-            },
-            &role,
-        )
-        .await
-        .map_err(directory_error)?;
-    audit(
-        &state,
-        &session.admin.email,
-        "application.assign",
-        Some(&app.name),
-        steward_store::Outcome::Success,
-        Some(format!(
-            "{kind} {member} as {}",
-            if role.trim().is_empty() {
-                "User"
-            } else {
-                role.trim()
-            }
-        )),
-    )
-    .await;
-    Ok(())
+    let (state, actor) = context()?;
+    service::assign(&state, &actor, &application, &member, &kind, &role).await
 }
 
 #[server(endpoint = "application_unassign")]
 pub async fn unassign(application: String, member: String) -> Result<(), AppError> {
-    let session = srv::require_role(Role::GlobalAdministrator)?;
-    let state = srv::portal_state()?;
-    let (app, _) = load(&state, &application).await?;
-    state
-        .store
-        .unassign(&app.id, &member)
-        .await
-        .map_err(directory_error)?;
-    audit(
-        &state,
-        &session.admin.email,
-        "application.unassign",
-        Some(&app.name),
-        steward_store::Outcome::Success,
-        Some(member),
-    )
-    .await;
-    Ok(())
+    let (state, actor) = context()?;
+    service::unassign(&state, &actor, &application, &member).await
 }

@@ -61,6 +61,41 @@ pub struct AuditEventView {
     pub detail: Option<String>,
     pub ip: Option<String>,
     pub operation_id: Option<String>,
+    /// What the change changed, leaf by leaf (secrets were redacted when it was recorded).
+    pub changes: Vec<AuditChange>,
+}
+
+/// One changed value of an audited configuration change.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AuditChange {
+    /// Where, e.g. `users.scope[0].clauses[1].value` or `deletion_threshold`.
+    pub path: String,
+    /// JSON text; empty when there was nothing (added) or is nothing (removed).
+    pub before: String,
+    pub after: String,
+}
+
+/// Which audit events to list: every part optional.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AuditQuery {
+    #[serde(default)]
+    pub actor: String,
+    /// Actions starting with this (`application.`).
+    #[serde(default)]
+    pub action: String,
+    /// Targets containing this.
+    #[serde(default)]
+    pub target: String,
+    /// "success", "failure" or empty.
+    #[serde(default)]
+    pub outcome: String,
+    /// `YYYY-MM-DD`, inclusive, UTC.
+    #[serde(default)]
+    pub since: String,
+    #[serde(default)]
+    pub until: String,
+    pub before: Option<i64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -107,6 +142,8 @@ fn audit(
         detail,
         ip: request_ip(),
         operation_id: srv::operation_id(),
+        before: None,
+        after: None,
     };
     async move {
         // An audit write that fails must not undo what it records, but must be visible.
@@ -350,13 +387,16 @@ pub async fn load_overview() -> Result<OverviewFacts, AppError> {
 }
 
 #[server(endpoint = "audit_events")]
-pub async fn load_audit_events(before: Option<i64>) -> Result<AuditPage, AppError> {
+pub async fn load_audit_events(
+    #[server(default)] query: AuditQuery,
+) -> Result<AuditPage, AppError> {
     const PAGE: u32 = 50;
     srv::require_role(Role::GlobalAdministrator)?;
     let state = srv::portal_state()?;
+    let filter = audit_filter(&query)?;
     let mut events = state
         .store
-        .list_audit(before, PAGE + 1)
+        .list_audit(&filter, query.before, PAGE + 1)
         .await
         .map_err(srv::internal)?;
     let more = events.len() > PAGE as usize;
@@ -366,6 +406,17 @@ pub async fn load_audit_events(before: Option<i64>) -> Result<AuditPage, AppErro
         events: events
             .into_iter()
             .map(|e| AuditEventView {
+                changes: match (&e.before, &e.after) {
+                    (None, None) => Vec::new(),
+                    (b, a) => srv::json_diff::changes(b.as_ref(), a.as_ref(), 200)
+                        .into_iter()
+                        .map(|(path, before, after)| AuditChange {
+                            path,
+                            before,
+                            after,
+                        })
+                        .collect(),
+                },
                 id: e.id,
                 at: e.at,
                 actor: e.actor,
@@ -378,6 +429,45 @@ pub async fn load_audit_events(before: Option<i64>) -> Result<AuditPage, AppErro
             })
             .collect(),
         next_before,
+    })
+}
+
+/// The store's filter for a query from the page, or field messages for dates that do not read.
+#[cfg(feature = "ssr")]
+fn audit_filter(q: &AuditQuery) -> Result<steward_store::AuditFilter, AppError> {
+    use crate::error::field_errors;
+    let text = |t: &str| Some(t.trim().to_string()).filter(|t| !t.is_empty());
+    let day = |t: &str| {
+        let t = t.trim();
+        if t.is_empty() {
+            return Ok(None);
+        }
+        chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d")
+            .map(|d| Some(d.and_time(chrono::NaiveTime::MIN).and_utc()))
+            .map_err(|_| format!("Enter a date as YYYY-MM-DD, not {t:?}."))
+    };
+    let since = day(&q.since);
+    let until = day(&q.until);
+    let fields = field_errors([
+        ("since", since.clone().err()),
+        ("until", until.clone().err()),
+    ]);
+    if !fields.is_empty() {
+        srv::set_status(422);
+        return Err(AppError::invalid(fields));
+    }
+    Ok(steward_store::AuditFilter {
+        actor: text(&q.actor).map(|a| a.to_lowercase()),
+        action: text(&q.action),
+        target: text(&q.target),
+        outcome: match q.outcome.as_str() {
+            "success" => Some(steward_store::Outcome::Success),
+            "failure" => Some(steward_store::Outcome::Failure),
+            _ => None,
+        },
+        since: since.ok().flatten(),
+        // Until a day means through the end of it.
+        until: until.ok().flatten().map(|d| d + chrono::Duration::days(1)),
     })
 }
 
@@ -502,38 +592,7 @@ pub struct UserDetail {
 }
 
 #[cfg(feature = "ssr")]
-fn directory_error(e: steward_store::StoreError) -> AppError {
-    use crate::error::ErrorCode;
-    use steward_store::StoreError as E;
-    match e {
-        E::NotFound { what, id } => {
-            srv::set_status(404);
-            AppError::new(
-                ErrorCode::NotFound,
-                format!("There is no {what} with id {id}; it may have been deleted for good."),
-            )
-        }
-        E::VersionMismatch { .. } => {
-            srv::set_status(409);
-            AppError::new(
-                ErrorCode::Conflict,
-                "Someone else changed this a moment ago. Reload the page to see their change, then try again.",
-            )
-        }
-        E::Conflict { what, value } => {
-            srv::set_status(409);
-            AppError::new(
-                ErrorCode::Conflict,
-                format!("{what} {value:?} already exists."),
-            )
-        }
-        E::Invalid(msg) => {
-            srv::set_status(422);
-            AppError::new(ErrorCode::Invalid, msg)
-        }
-        other => srv::internal(other),
-    }
-}
+use srv::store_error as directory_error;
 
 #[cfg(feature = "ssr")]
 fn parse_user_id(id: &str) -> Result<steward_store::UserId, AppError> {

@@ -6,7 +6,9 @@ use crate::api::{
     ApplicationDetail, Assign, CreateApplication, CredentialView, MemberRow, ProvisioningSettings,
     SaveCredentials, SaveSettings, TestConnection, TestResult, Unassign, UpdateApplication,
 };
-use crate::components::{format_time, EmptyState, ErrorPanel, FormError, Icon, PageHeader};
+use crate::components::{
+    format_time, EmptyState, ErrorPanel, FieldMessage, FormError, Icon, PageHeader,
+};
 use crate::error::AppError;
 use crate::pages::candidates::CandidateList;
 use leptos::prelude::*;
@@ -159,6 +161,8 @@ fn ApplicationView(
 ) -> impl IntoView {
     let update_error = Signal::derive(move || update.value().get().and_then(|r| r.err()));
     let automatic = a.provisioning_mode == "automatic";
+    let (owners_text, roles_text, roles) =
+        (a.owners.join(", "), a.roles.join(", "), a.roles.clone());
     let (form_id, card_id, settings_id, assignments_id, name) = (
         a.id.clone(),
         a.id.clone(),
@@ -194,14 +198,30 @@ fn ApplicationView(
                         </select>
                     </div>
                 </div>
+                <div class="field-row">
+                    <div class="field">
+                        <label for="app-owners">"Owners"</label>
+                        <input id="app-owners" name="owners" type="text" autocomplete="off" value=owners_text
+                            placeholder="admin@example.com, …"/>
+                        <p class="hint">"Admins responsible for this application, by e-mail, separated by commas."</p>
+                        <FieldMessage error=update_error field="owners"/>
+                    </div>
+                    <div class="field">
+                        <label for="app-roles">"App roles"</label>
+                        <input id="app-roles" name="roles" type="text" autocomplete="off" value=roles_text/>
+                        <p class="hint">"Roles assignments can carry, separated by commas; \"User\" always exists."</p>
+                        <FieldMessage error=update_error field="roles"/>
+                    </div>
+                </div>
                 <div class="actions">
                     <button type="submit" class="button button-primary" disabled=move || update.pending().get()>"Save"</button>
                 </div>
             </ActionForm>
         </section>
         <CredentialsCard id=card_id version=a.version fields=a.credentials.clone() save/>
+        <MappingsCard id=a.id.clone() custom=a.custom_mappings groups=a.provisions_groups full_sync=a.full_sync_required/>
         <SettingsCard id=settings_id version=a.version settings=a.settings.clone() save=save_settings/>
-        <AssignmentsCard application=assignments_id/>
+        <AssignmentsCard application=assignments_id roles/>
     }
 }
 
@@ -380,6 +400,30 @@ fn SettingsCard(
     }
 }
 
+/// Where the attribute mappings and scoping filters are edited.
+#[component]
+fn MappingsCard(id: String, custom: bool, groups: bool, full_sync: bool) -> impl IntoView {
+    view! {
+        <section class="card" data-testid="mappings-card">
+            <h2>"Mappings"</h2>
+            <p class="hint">{if custom {
+                "Edited attribute mappings and scoping filters."
+            } else {
+                "The gallery's default attribute mappings, no scoping filter."
+            }}
+            {full_sync.then(|| view! { " " <span class="badge badge-info">"Full re-evaluation pending"</span> })}</p>
+            <ul class="link-list">
+                <li><a href=format!("/applications/{id}/mappings?object=users")>"Provision users"</a>
+                    <span class="muted">" · attributes, matching, scoping filters"</span></li>
+                {groups.then(|| view! {
+                    <li><a href=format!("/applications/{id}/mappings?object=groups")>"Provision groups"</a>
+                        <span class="muted">" · on or off, attributes, scoping filters"</span></li>
+                })}
+            </ul>
+        </section>
+    }
+}
+
 #[component]
 fn TestOutcome(r: TestResult) -> impl IntoView {
     if r.ok {
@@ -405,7 +449,7 @@ fn TestOutcome(r: TestResult) -> impl IntoView {
 /// Users and groups assigned to the application: a picker to add them with a role, and the
 /// list (filtered on the server) to remove them.
 #[component]
-fn AssignmentsCard(application: String) -> impl IntoView {
+fn AssignmentsCard(application: String, roles: Vec<String>) -> impl IntoView {
     let assign = ServerAction::<Assign>::new();
     let unassign = ServerAction::<Unassign>::new();
     let (query, set_query) = signal(String::new());
@@ -448,8 +492,9 @@ fn AssignmentsCard(application: String) -> impl IntoView {
                 </div>
                 <div class="picker">
                     <label for="assign-role">"Role"</label>
-                    <input id="assign-role" type="text" autocomplete="off" prop:value=role
-                        on:input=move |ev| set_role.set(event_target_value(&ev))/>
+                    <select id="assign-role" on:change=move |ev| set_role.set(event_target_value(&ev))>
+                        {roles.into_iter().map(|r| view! { <option value=r.clone() selected=r == "User">{r.clone()}</option> }).collect_view()}
+                    </select>
                 </div>
             </div>
             <CandidateList candidates query testid="assignment-candidates"

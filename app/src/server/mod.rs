@@ -1,9 +1,12 @@
 //! Server-side half of the portal (compiled only with the `ssr` feature): shared state,
 //! authentication, the request middleware and helpers the server functions use.
 
+pub mod actor;
 pub mod api_tokens;
+pub mod applications;
 pub mod auth;
 pub mod import;
+pub mod json_diff;
 pub mod middleware;
 pub mod schemas;
 pub mod secrets;
@@ -16,6 +19,7 @@ use leptos::prelude::use_context;
 use std::sync::{Arc, Mutex};
 use steward_store::{Role, Store};
 
+pub use actor::{Actor, AuditEntry};
 pub use api_tokens::{authenticate_api_token, ApiPrincipal};
 pub use middleware::{ClientIp, CurrentSession, OperationId};
 
@@ -159,5 +163,39 @@ pub fn set_status(status: u16) {
         http::StatusCode::from_u16(status),
     ) {
         resp.set_status(code);
+    }
+}
+
+/// The admin-facing error for a store failure: not found, a stale version, a conflict, bad
+/// input; anything else is internal.
+pub fn store_error(e: steward_store::StoreError) -> AppError {
+    use steward_store::StoreError as E;
+    match e {
+        E::NotFound { what, id } => {
+            set_status(404);
+            AppError::new(
+                ErrorCode::NotFound,
+                format!("There is no {what} with id {id}; it may have been deleted for good."),
+            )
+        }
+        E::VersionMismatch { .. } => {
+            set_status(409);
+            AppError::new(
+                ErrorCode::Conflict,
+                "Someone else changed this a moment ago. Reload the page to see their change, then try again.",
+            )
+        }
+        E::Conflict { what, value } => {
+            set_status(409);
+            AppError::new(
+                ErrorCode::Conflict,
+                format!("{what} {value:?} already exists."),
+            )
+        }
+        E::Invalid(msg) => {
+            set_status(422);
+            AppError::new(ErrorCode::Invalid, msg)
+        }
+        other => internal(other),
     }
 }

@@ -172,6 +172,38 @@ impl AppMappings {
     }
 }
 
+impl AttributeMapping {
+    /// The value this mapping gives one object: the source attribute, the constant or the
+    /// expression's result, else the default value; `None` when nothing flows (a `None`
+    /// mapping without default, or a null source without default). An expression that does
+    /// not parse or fails gives its message.
+    pub fn evaluate(
+        &self,
+        object: &dyn steward_expr::AttributeSource,
+        ctx: &mut dyn steward_expr::EvalContext,
+    ) -> Result<Option<steward_expr::Value>, String> {
+        use steward_expr::Value;
+        let value = match &self.source {
+            Source::Direct(name) => object.attribute(name).map(|v| v.into_owned()),
+            Source::Constant(text) => Some(Value::String(text.clone())),
+            Source::Expression(text) => {
+                let expression = steward_expr::parse(text).map_err(|e| e.to_string())?;
+                let outcome = expression
+                    .evaluate(object, ctx)
+                    .map_err(|e| e.to_string())?;
+                (!outcome.ignore_flow).then_some(outcome.value)
+            }
+            Source::None => None,
+        };
+        let empty =
+            |v: &Value| matches!(v, Value::Null) || v.as_text().is_some_and(|t| t.is_empty());
+        Ok(match value {
+            Some(v) if !empty(&v) => Some(v),
+            _ => self.default_value.clone().map(Value::String),
+        })
+    }
+}
+
 fn push_once(problems: &mut Vec<Problem>, problem: Problem) {
     if !problems.contains(&problem) {
         problems.push(problem);
@@ -312,6 +344,48 @@ mod tests {
             .attributes
             .push(mapping("nickName", Source::Direct("mailNickname".into())));
         assert_eq!(m.validate(&entry, &facts), []);
+    }
+
+    #[test]
+    fn a_mapping_evaluates_against_a_directory_user() {
+        use crate::DirectoryObject;
+        use steward_expr::{FixedContext, Value};
+        let user = serde_json::json!({"userName": "ada@example.com",
+            "name": {"givenName": "Ada", "familyName": "Lovelace"}});
+        let source = DirectoryObject::user(&user, false);
+        let mut ctx = FixedContext::default();
+        let run = |m: AttributeMapping, ctx: &mut FixedContext| m.evaluate(&source, ctx);
+        assert_eq!(
+            run(
+                mapping("userName", Source::Direct("userPrincipalName".into())),
+                &mut ctx
+            ),
+            Ok(Some(Value::String("ada@example.com".into())))
+        );
+        assert_eq!(
+            run(
+                mapping(
+                    "displayName",
+                    Source::Expression("Join(\" \", [givenName], [surname])".into())
+                ),
+                &mut ctx
+            ),
+            Ok(Some(Value::String("Ada Lovelace".into())))
+        );
+        let title = AttributeMapping {
+            default_value: Some("Staff".into()),
+            ..mapping("title", Source::Direct("jobTitle".into()))
+        };
+        assert_eq!(
+            run(title, &mut ctx),
+            Ok(Some(Value::String("Staff".into())))
+        );
+        assert_eq!(run(mapping("nickName", Source::None), &mut ctx), Ok(None));
+        assert!(run(
+            mapping("title", Source::Expression("Left([givenName]".into())),
+            &mut ctx
+        )
+        .is_err());
     }
 
     #[test]

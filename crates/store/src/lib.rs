@@ -19,7 +19,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
-pub use application::{Application, ApplicationChange, ApplicationStore, Assignment, StoredCredential};
+pub use application::{
+    Application, ApplicationChange, ApplicationStore, Assignment, StoredCredential,
+};
 pub use custom::{
     CustomAttribute, CustomAttributeStore, CustomKind, STEWARD_GROUP_EXTENSION,
     STEWARD_USER_EXTENSION,

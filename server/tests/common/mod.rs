@@ -136,7 +136,13 @@ impl Server {
         let base = loop {
             let line = rx
                 .recv_timeout(Duration::from_secs(30))
-                .unwrap_or_else(|_| panic!("server did not start: {:?}", child.try_wait()));
+                .unwrap_or_else(|_| {
+                    panic!(
+                        "server did not start: {:?}\n{}",
+                        child.try_wait(),
+                        startup_log.join("\n")
+                    )
+                });
             if let Some(i) = line.find("setup?token=") {
                 let rest = &line[i + "setup?token=".len()..];
                 setup_token = Some(rest.split_whitespace().next().unwrap().to_string());

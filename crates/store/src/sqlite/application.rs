@@ -3,8 +3,8 @@
 use super::directory::{member_type_from, principal_page, PrincipalLink, Tx};
 use super::SqliteStore;
 use crate::{
-    Application, ApplicationChange, ApplicationStore, Assignment, ChangeKind, Member, MemberType, ObjectType, Page,
-    StoreError, StoreResult, StoredCredential,
+    Application, ApplicationChange, ApplicationStore, Assignment, ChangeKind, Member, MemberType,
+    ObjectType, Page, StoreError, StoreResult, StoredCredential,
 };
 use async_trait::async_trait;
 use chrono::Utc;
@@ -475,7 +475,10 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(v6.mappings, None, "back to the gallery defaults");
-        assert!(v6.full_sync_required, "stays marked until a cycle clears it");
+        assert!(
+            v6.full_sync_required,
+            "stays marked until a cycle clears it"
+        );
         store
             .set_target_schema(&app.id, serde_json::json!([{"path": "userName"}]))
             .await

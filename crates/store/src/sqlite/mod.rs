@@ -736,10 +736,25 @@ mod tests {
             ..Default::default()
         };
         for e in [
-            event("ada@x.com", "application.settings", "Payroll", Outcome::Success),
-            event("bob@x.com", "application.mappings", "Payroll", Outcome::Success),
+            event(
+                "ada@x.com",
+                "application.settings",
+                "Payroll",
+                Outcome::Success,
+            ),
+            event(
+                "bob@x.com",
+                "application.mappings",
+                "Payroll",
+                Outcome::Success,
+            ),
             event("ada@x.com", "user.create", "grace", Outcome::Success),
-            event("ada@x.com", "application.test_connection", "HR portal", Outcome::Failure),
+            event(
+                "ada@x.com",
+                "application.test_connection",
+                "HR portal",
+                Outcome::Failure,
+            ),
         ] {
             store.record_audit(e).await.unwrap();
         }
@@ -786,7 +801,10 @@ mod tests {
             .list_audit(&AuditFilter::default(), None, 1)
             .await
             .unwrap();
-        assert_eq!(read[0].before, Some(serde_json::json!({"scope": "assigned"})));
+        assert_eq!(
+            read[0].before,
+            Some(serde_json::json!({"scope": "assigned"}))
+        );
         assert_eq!(read[0].after, Some(serde_json::json!({"scope": "all"})));
     }
 
