@@ -90,7 +90,12 @@ test("adds a custom SCIM application, tests its credentials against scim2-server
     await expect(page.getByLabel("Scope", { exact: true })).toHaveValue("all");
     await expect(page.getByLabel("Accidental deletion threshold")).toHaveValue("25");
 
-    // Assign a user and a group.
+    // App roles: add one for the assignments below.
+    await page.getByLabel("App roles").fill("User, Commander");
+    await page.getByRole("button", { name: "Save", exact: true }).click();
+    await expect(page.getByLabel("Role", { exact: true }).locator("option")).toHaveText(["User", "Commander"]);
+
+    // A user and a group to assign (and to test the mapping against).
     const stamp = Date.now();
     const appUrl = page.url();
     await page.goto("/users/new");
@@ -105,6 +110,51 @@ test("adds a custom SCIM application, tests its credentials against scim2-server
     await page.getByLabel("Name").fill(`Astronauts ${stamp}`);
     await page.getByRole("button", { name: "Create group" }).click();
     await expect(page).toHaveURL(/\/groups\/[0-9a-f-]{36}$/);
+
+    // Attribute mappings: displayName becomes an expression, tested against Mae.
+    await page.goto(appUrl);
+    await hydrated(page);
+    await page.getByRole("link", { name: "Provision users" }).click();
+    await expect(page).toHaveURL(/\/mappings\?object=users$/);
+    await hydrated(page);
+    const table = page.getByTestId("mapping-table");
+    await expect(table.locator("tr[data-target='userName']")).toContainText("Precedence 1");
+    await table.getByRole("button", { name: "Edit displayName" }).click();
+    const form = page.getByTestId("mapping-form");
+    await form.getByLabel("Mapping type").selectOption("expression");
+    const expression = form.getByLabel("Expression", { exact: true });
+    await expression.fill('Join(" ", [givenName], [surname]');
+    await form.getByTestId("mapping-ok").click();
+    await expect(form.getByTestId("mapping-form-error")).toContainText("does not parse");
+    await expression.fill('Join(" ", [givenName], [surname])');
+    await expect(form.getByTestId("expression-ok")).toBeVisible();
+    await form.getByLabel("Test with a directory user").fill(`mae.jemison.${stamp}@nasa.example`);
+    await form.getByRole("button", { name: "Test mapping" }).click();
+    await expect(form.getByTestId("mapping-test-result")).toContainText(`Steward sends Mae Jemison ${stamp}`);
+    await shot(page, "mapping-editor");
+    await form.getByTestId("mapping-ok").click();
+    await expect(table.locator("tr[data-target='displayName']")).toContainText("Expression");
+    await expect(page.getByTestId("save-bar")).toContainText("re-evaluates every user and group");
+
+    // A scoping filter, previewed before saving: only Mae passes it.
+    await page.getByTestId("add-filter").click();
+    const clause = page.getByTestId("scope-clause").first();
+    await clause.getByLabel("Attribute").selectOption("surname");
+    await clause.getByLabel("Value").fill(`Jemison ${stamp}`);
+    await clause.getByLabel("Value").press("Tab");
+    await page.getByTestId("preview-scope").click();
+    await expect(page.getByTestId("scope-preview")).toContainText("1 in scope");
+    await expect(page.getByTestId("scope-preview")).toContainText(`Mae Jemison ${stamp}`);
+    await page.getByTestId("save-mappings").click();
+    await expect(page.getByTestId("full-sync-pending")).toBeVisible();
+    await expect(page.getByText("Edited mappings.")).toBeVisible();
+    await page.reload();
+    await hydrated(page);
+    await expect(page.getByTestId("mapping-table").locator("tr[data-target='displayName']")).toContainText("[givenName]");
+    await expect(page.getByTestId("scope-clause").getByLabel("Value")).toHaveValue(`Jemison ${stamp}`);
+    await shot(page, "mapping-scope");
+
+    // Assign the user and the group, the group with the added role.
     await page.goto(appUrl);
     await hydrated(page);
     await expect(page.getByTestId("no-assignments")).toBeVisible();
@@ -112,7 +162,7 @@ test("adds a custom SCIM application, tests its credentials against scim2-server
     await page.getByRole("button", { name: `Assign Mae Jemison ${stamp}` }).click();
     const assigned = page.getByTestId("assignments-table");
     await expect(assigned.getByRole("row").filter({ hasText: `Mae Jemison ${stamp}` })).toContainText("User");
-    await page.getByLabel("Role", { exact: true }).fill("Commander");
+    await page.getByLabel("Role", { exact: true }).selectOption("Commander");
     await page.getByLabel("Assign users and groups").fill(`Astronauts ${stamp}`);
     await page.getByRole("button", { name: `Assign Astronauts ${stamp}` }).click();
     await expect(assigned.getByRole("row").filter({ hasText: `Astronauts ${stamp}` })).toContainText("Commander");
@@ -120,6 +170,17 @@ test("adds a custom SCIM application, tests its credentials against scim2-server
     await shot(page, "application-assignments");
     await assigned.getByRole("button", { name: `Remove Mae Jemison ${stamp}` }).click();
     await expect(assigned.getByRole("row").filter({ hasText: `Mae Jemison ${stamp}` })).toHaveCount(0);
+
+    // The audit log, filtered to mapping changes, shows what changed.
+    await page.goto(`/audit-logs?action=application.mappings&target=${encodeURIComponent(name)}`);
+    const audit = page.getByTestId("audit-table");
+    await expect(audit.getByRole("row").filter({ hasText: "application.mappings" })).toHaveCount(1);
+    await audit.getByText(/changed value/).click();
+    const changes = audit.locator(".audit-changes");
+    await expect(changes).toContainText("users.scope[0]");
+    await expect(changes).toContainText(`Jemison ${stamp}`);
+    await expect(changes).toContainText("users.attributes[2].expression");
+    await shot(page, "audit-mapping-change");
 
     await page.goto("/applications");
     await expect(page.getByTestId("applications-table")).toContainText(name);

@@ -152,10 +152,16 @@ fn AuditRow(e: AuditEventView) -> impl IntoView {
             }}</td>
             <td>
                 {e.detail.unwrap_or_default()}
-                {(!changes.is_empty()).then(|| view! {
+                {e.operation_id.map(|op| view! { <p class="muted small">"Operation " <code>{op}</code></p> })}
+            </td>
+            <td>{e.ip.unwrap_or_default()}</td>
+        </tr>
+        {(!changes.is_empty()).then(|| view! {
+            <tr class="audit-changes-row">
+                <td colspan="7">
                     <details class="audit-changes">
                         <summary>{format!("{} changed value{}", changes.len(), if changes.len() == 1 { "" } else { "s" })}</summary>
-                        <table class="table table-compact">
+                        <table class="table table-compact diff-table">
                             <thead><tr><th scope="col">"Setting"</th><th scope="col">"Before"</th><th scope="col">"After"</th></tr></thead>
                             <tbody>
                                 {changes.into_iter().map(|c| view! {
@@ -168,10 +174,8 @@ fn AuditRow(e: AuditEventView) -> impl IntoView {
                             </tbody>
                         </table>
                     </details>
-                })}
-                {e.operation_id.map(|op| view! { <p class="muted small">"Operation " <code>{op}</code></p> })}
-            </td>
-            <td>{e.ip.unwrap_or_default()}</td>
-        </tr>
+                </td>
+            </tr>
+        })}
     }
 }

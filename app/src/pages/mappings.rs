@@ -271,7 +271,7 @@ fn AttributeTable(
             <h2>"Attribute mappings"</h2>
             <p class="hint">"Each target attribute in the application and where its value comes from. Matching attributes find an existing account before one is created, lowest precedence first."</p>
             <div class="table-wrap">
-                <table class="table" data-testid="mapping-table">
+                <table class="table mapping-table" data-testid="mapping-table">
                     <thead><tr>
                         <th scope="col">"Target attribute"</th>
                         <th scope="col">"Mapping"</th>
