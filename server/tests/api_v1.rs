@@ -307,6 +307,39 @@ async fn automation_configures_an_application_and_every_change_is_audited() {
     let (_, app) = api.call("GET", &path(""), None).await;
     assert_eq!(app["custom_mappings"], true);
 
+    // With credentials saved for a real SCIM target, its /Schemas widens the targets offered.
+    let target = steward_connect::testing::Scim2Server::start("api-token-test");
+    let (_, app) = api.call("GET", &path(""), None).await;
+    let (status, _) = api
+        .call(
+            "PUT",
+            &path("/credentials"),
+            Some(json!({"version": app["version"], "values": {
+                "tenant_url": target.url, "secret_token": "api-token-test"}})),
+        )
+        .await;
+    assert_eq!(status, 204);
+    let (status, result) = api.call("POST", &path("/test-connection"), None).await;
+    assert_eq!(
+        (status, result["ok"].as_bool()),
+        (200, Some(true)),
+        "{result}"
+    );
+    let (status, read) = api.call("POST", &path("/read-schema"), None).await;
+    assert_eq!((status, read["ok"].as_bool()), (200, Some(true)), "{read}");
+    let (_, view) = api.call("GET", &path("/mappings"), None).await;
+    let offered: Vec<&str> = view["targets"]["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["path"].as_str().unwrap())
+        .collect();
+    assert!(
+        offered.contains(&"nickName"),
+        "the target's own attribute: {offered:?}"
+    );
+    let (_, app) = api.call("GET", &path(""), None).await;
+
     // Settings, then Test Connection of an address nobody listens on: a named failure.
     let (status, settings) = api
         .call(

@@ -20,6 +20,8 @@ use serde::Serialize;
 mod http;
 pub mod schema;
 mod scim;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod xmatters;
 
 pub use schema::{TargetAttribute, TargetObject, TargetSchema};

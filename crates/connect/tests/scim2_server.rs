@@ -3,55 +3,11 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::path::PathBuf;
-use std::process::Command;
+use steward_connect::testing::Scim2Server;
 use steward_connect::{ScimTarget, Step, TargetObject};
 
-/// The shared targets folder: `$SCIM_TARGETS_DIR`, beside the repository, or /work/shared.
-fn targets() -> PathBuf {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let candidates = [
-        std::env::var_os("SCIM_TARGETS_DIR").map(PathBuf::from),
-        Some(manifest.join("../../../shared/targets")),
-        Some(PathBuf::from("/work/shared/targets")),
-    ];
-    candidates
-        .into_iter()
-        .flatten()
-        .find(|d| d.join("scim2-server/start.sh").exists())
-        .expect("the shared SCIM targets (scim2-server) were not found: set SCIM_TARGETS_DIR")
-}
-
-struct Target {
-    pid: String,
-    url: String,
-}
-
-impl Drop for Target {
-    fn drop(&mut self) {
-        let _ = Command::new("kill").arg(&self.pid).status();
-    }
-}
-
-fn start(token: &str) -> Target {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let out = Command::new(targets().join("scim2-server/start.sh"))
-        .args([port.to_string().as_str(), "--token", token])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "scim2-server did not start: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Target {
-        pid: String::from_utf8(out.stdout).unwrap().trim().to_string(),
-        url: format!("http://127.0.0.1:{port}/v2"),
-    }
+fn start(token: &str) -> Scim2Server {
+    Scim2Server::start(token)
 }
 
 #[tokio::test]

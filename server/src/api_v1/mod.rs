@@ -47,6 +47,7 @@ pub fn router(state: PortalState) -> Router {
             get(mappings).put(save_mappings),
         )
         .route("/applications/{id}/scope-preview", post(scope_preview))
+        .route("/applications/{id}/read-schema", post(read_schema))
         .route(
             "/applications/{id}/assignments",
             get(assignments).post(assign),
@@ -353,6 +354,16 @@ async fn scope_preview(
 ) -> ApiResult<impl IntoResponse> {
     Ok(Json(
         service::scope_preview(&state, &actor, &id, body.object, &body.scope).await?,
+    ))
+}
+
+async fn read_schema(
+    State(state): State<PortalState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(
+        service::read_target_schema(&state, &actor, &id).await?,
     ))
 }
 

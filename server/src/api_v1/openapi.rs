@@ -138,6 +138,11 @@ pub fn document() -> Value {
                         "object": { "enum": ["users", "groups"] }, "scope": reference("Scope") } })),
                     "responses": responses(("200", ok("How many are in scope, and the first names.", reference("ScopePreview"))), &["404", "422"]) }
             },
+            "/applications/{id}/read-schema": {
+                "parameters": [id_param()],
+                "post": { "operationId": "readTargetSchema", "summary": "Reads the SCIM application's /Schemas with the saved credentials and offers its attributes as mapping targets",
+                    "responses": responses(("200", ok("The outcome; `ok` false names the failed step.", reference("TestResult"))), &["404", "422"]) }
+            },
             "/applications/{id}/assignments": {
                 "parameters": [id_param()],
                 "get": { "operationId": "listAssignments", "summary": "Assigned users and groups, by name (at most 100)",

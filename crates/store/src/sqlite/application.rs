@@ -57,6 +57,17 @@ async fn in_tx(tx: &mut Tx<'_>, id: &str) -> StoreResult<Application> {
     from_row(&row)
 }
 
+/// `NotFound` when a write by id touched no application.
+fn touched(rows: u64, id: &str) -> StoreResult<()> {
+    if rows == 0 {
+        return Err(StoreError::NotFound {
+            what: "application",
+            id: id.to_string(),
+        });
+    }
+    Ok(())
+}
+
 /// The application read in `tx`, refusing a stale version.
 async fn checked(tx: &mut Tx<'_>, id: &str, if_version: i64) -> StoreResult<Application> {
     let app = in_tx(tx, id).await?;
@@ -165,13 +176,7 @@ impl ApplicationStore for SqliteStore {
             .bind(id)
             .execute(&self.pool)
             .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound {
-                what: "application",
-                id: id.to_string(),
-            });
-        }
-        Ok(())
+        touched(done.rows_affected(), id)
     }
 
     async fn set_credentials(
@@ -351,13 +356,7 @@ impl ApplicationStore for SqliteStore {
             .bind(id)
             .execute(&self.pool)
             .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound {
-                what: "application",
-                id: id.to_string(),
-            });
-        }
-        Ok(())
+        touched(done.rows_affected(), id)
     }
 }
 
