@@ -1,0 +1,292 @@
+//! # steward-sync: what the engine sends, computed without IO
+//!
+//! The provisioning engine (issue 6) reads the directory and talks to targets; everything in
+//! between is here, pure and table-tested, and compiles for the browser:
+//!
+//! - [`render`]: one directory object (read through [`steward_gallery::DirectoryObject`])
+//!   through an object mapping into **target values**, one JSON value per target path
+//!   (`userName`, `name.givenName`, `emails[type eq "work"].value`,
+//!   `urn:…:enterprise:2.0:User:department`), converted to each target attribute's type.
+//!   Mappings applied only on creation are left out of updates; references (manager, members)
+//!   are returned apart, for the engine to resolve to target ids.
+//! - [`resource`]: target values as the SCIM resource a POST creates, with its `schemas`.
+//! - [`Fingerprint`]: a hash per target path of what was last sent. The engine stores it with
+//!   the link; [`Fingerprint::patch`] gives the operations that bring the target from what was
+//!   sent to what is wanted now (only changed paths, `remove` for paths that lost their value),
+//!   or none at all when nothing changed, without reading the target.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+use steward_expr::{AttributeSource, EvalContext, Value as ExprValue};
+use steward_gallery::{AppObjectMapping, Apply, AttributeType, ObjectType};
+use steward_scim::{CompValue, CompareOp, Filter, PatchOperation, PatchPath};
+
+/// What one object maps to.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Rendered {
+    /// Target path → value, for every mapping that gave a value.
+    pub values: BTreeMap<String, Value>,
+    /// Target path → the directory ids it refers to (a manager, group members), to be
+    /// resolved to the target's ids before sending.
+    pub references: BTreeMap<String, Vec<String>>,
+    /// Target path → why the mapping gave no value (an expression that failed, a value that
+    /// does not fit the target type). The engine logs these as warnings and sends the rest.
+    pub errors: BTreeMap<String, String>,
+}
+
+/// Maps one object. `creating`: whether the object is about to be created (mappings applied
+/// only on creation count then, and only then).
+pub fn render(
+    mapping: &AppObjectMapping,
+    object: &dyn AttributeSource,
+    ctx: &mut dyn EvalContext,
+    creating: bool,
+) -> Rendered {
+    let mut out = Rendered::default();
+    for m in &mapping.attributes {
+        if m.apply == Apply::OnCreate && !creating {
+            continue;
+        }
+        match m.evaluate(object, ctx) {
+            Err(e) => {
+                out.errors.insert(m.target.clone(), e);
+            }
+            Ok(None) => {}
+            Ok(Some(ExprValue::Reference(id))) => {
+                out.references.insert(m.target.clone(), vec![id]);
+            }
+            Ok(Some(ExprValue::Multi(items)))
+                if items.iter().all(|i| matches!(i, ExprValue::Reference(_))) =>
+            {
+                let ids = items
+                    .into_iter()
+                    .filter_map(|i| match i {
+                        ExprValue::Reference(id) => Some(id),
+                        _ => None,
+                    })
+                    .collect();
+                out.references.insert(m.target.clone(), ids);
+            }
+            Ok(Some(value)) => match convert(&value, m.target_type) {
+                Ok(v) => {
+                    out.values.insert(m.target.clone(), v);
+                }
+                Err(e) => {
+                    out.errors.insert(m.target.clone(), e);
+                }
+            },
+        }
+    }
+    out
+}
+
+/// The target paths set only when an object is created: an update neither sends nor removes
+/// them (the `keep` of [`Fingerprint::patch`]).
+pub fn on_create_paths(mapping: &AppObjectMapping) -> Vec<&str> {
+    mapping
+        .attributes
+        .iter()
+        .filter(|m| m.apply == Apply::OnCreate)
+        .map(|m| m.target.as_str())
+        .collect()
+}
+
+/// A mapped value as JSON of the target attribute's type.
+pub fn convert(value: &ExprValue, target: AttributeType) -> Result<Value, String> {
+    let text = || value.as_text().map(|t| t.into_owned()).unwrap_or_default();
+    Ok(match (target, value) {
+        (_, ExprValue::Multi(items)) => Value::Array(
+            items
+                .iter()
+                .map(|i| convert(i, target))
+                .collect::<Result<_, _>>()?,
+        ),
+        (AttributeType::Boolean, ExprValue::Boolean(b)) => Value::Bool(*b),
+        (AttributeType::Boolean, _) => match text().to_ascii_lowercase().as_str() {
+            "true" => Value::Bool(true),
+            "false" => Value::Bool(false),
+            other => return Err(format!("{other:?} is not true or false")),
+        },
+        (AttributeType::Integer, ExprValue::Number(n)) => json!(n.as_f64() as i64),
+        (AttributeType::Integer, _) => {
+            let t = text();
+            json!(t
+                .trim()
+                .parse::<i64>()
+                .map_err(|_| format!("{t:?} is not a whole number"))?)
+        }
+        (AttributeType::DateTime, ExprValue::DateTime(d)) => {
+            Value::String(d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        }
+        (_, other) => Value::String(other.as_text().map(|t| t.into_owned()).unwrap_or_default()),
+    })
+}
+
+/// The SCIM resource that creates the object: target values nested by their paths, with the
+/// core schema of `object` and every extension used in `schemas`.
+pub fn resource(object: ObjectType, values: &BTreeMap<String, Value>) -> Value {
+    let core = match object {
+        ObjectType::Users => "urn:ietf:params:scim:schemas:core:2.0:User",
+        ObjectType::Groups => "urn:ietf:params:scim:schemas:core:2.0:Group",
+    };
+    let mut root = Map::new();
+    let mut schemas = vec![Value::String(core.into())];
+    for (path, value) in values {
+        let Ok(parsed) = PatchPath::parse(path) else {
+            continue;
+        };
+        let attr = parsed.attr();
+        let container = match &attr.urn {
+            Some(urn) => {
+                if !schemas.iter().any(|s| s == urn.as_str()) {
+                    schemas.push(Value::String(urn.clone()));
+                }
+                object_at(&mut root, urn)
+            }
+            None => &mut root,
+        };
+        match &parsed {
+            PatchPath::Attribute(a) => match &a.sub_attr {
+                None => {
+                    container.insert(a.name.clone(), value.clone());
+                }
+                Some(sub) => {
+                    object_at(container, &a.name).insert(sub.clone(), value.clone());
+                }
+            },
+            PatchPath::ValuePath {
+                path,
+                filter,
+                sub_attr,
+            } => {
+                // `emails[type eq "work"].value`: the entry whose type is work.
+                let mut entry = Map::new();
+                for (k, v) in equalities(filter) {
+                    entry.insert(k, v);
+                }
+                let list = container
+                    .entry(path.name.clone())
+                    .or_insert_with(|| Value::Array(Vec::new()));
+                let Value::Array(items) = list else { continue };
+                let position = items
+                    .iter()
+                    .position(|i| entry.iter().all(|(k, v)| i.get(k).is_some_and(|x| x == v)));
+                let target = match position {
+                    Some(p) => &mut items[p],
+                    None => {
+                        items.push(Value::Object(entry));
+                        let last = items.len() - 1;
+                        &mut items[last]
+                    }
+                };
+                if let Value::Object(fields) = target {
+                    fields.insert(
+                        sub_attr.clone().unwrap_or_else(|| "value".into()),
+                        value.clone(),
+                    );
+                }
+            }
+        }
+    }
+    root.insert("schemas".into(), Value::Array(schemas));
+    Value::Object(root)
+}
+
+/// The object under `key`, made when missing (or when something else is there).
+fn object_at<'a>(map: &'a mut Map<String, Value>, key: &str) -> &'a mut Map<String, Value> {
+    let slot = map
+        .entry(key.to_string())
+        .or_insert_with(|| Value::Object(Map::new()));
+    if !slot.is_object() {
+        *slot = Value::Object(Map::new());
+    }
+    match slot {
+        Value::Object(m) => m,
+        _ => unreachable!("just made an object"),
+    }
+}
+
+/// The `attr eq "value"` parts of a value filter, as fields of the entry it selects.
+fn equalities(filter: &Filter) -> Vec<(String, Value)> {
+    match filter {
+        Filter::Compare {
+            path,
+            op: CompareOp::Eq,
+            value,
+        } => {
+            let v = match value {
+                CompValue::String(s) => Value::String(s.clone()),
+                CompValue::Bool(b) => Value::Bool(*b),
+                CompValue::Number(n) => Value::Number(n.clone()),
+                CompValue::Null => return Vec::new(),
+            };
+            vec![(path.name.clone(), v)]
+        }
+        Filter::And(parts) => parts.iter().flat_map(equalities).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// What was last sent to one target object: a hash per target path.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Fingerprint(pub BTreeMap<String, u64>);
+
+impl Fingerprint {
+    /// The fingerprint of values about to be sent.
+    pub fn of(values: &BTreeMap<String, Value>) -> Fingerprint {
+        Fingerprint(
+            values
+                .iter()
+                .map(|(path, value)| (path.clone(), hash(value)))
+                .collect(),
+        )
+    }
+
+    /// The operations that bring the target from what this fingerprint says was sent to
+    /// `values`: `replace` for each path whose value changed or is new, `remove` for each path
+    /// that had a value and has none now. Empty when nothing changed. Paths that are only set
+    /// on creation are never in `values` of an update, so they are neither replaced nor removed
+    /// (`keep` lists them).
+    pub fn patch(&self, values: &BTreeMap<String, Value>, keep: &[&str]) -> Vec<PatchOperation> {
+        let mut ops = Vec::new();
+        for (path, value) in values {
+            if self.0.get(path) != Some(&hash(value)) {
+                if let Ok(parsed) = PatchPath::parse(path) {
+                    ops.push(PatchOperation::replace(Some(&parsed), value.clone()));
+                }
+            }
+        }
+        for path in self.0.keys() {
+            if values.contains_key(path) || keep.iter().any(|k| k == path) {
+                continue;
+            }
+            if let Ok(parsed) = PatchPath::parse(path) {
+                ops.push(PatchOperation::remove(&parsed));
+            }
+        }
+        ops
+    }
+
+    /// One hash of the whole fingerprint, to store or compare in one column.
+    pub fn digest(&self) -> u64 {
+        hash(&serde_json::to_value(&self.0).unwrap_or_default())
+    }
+}
+
+/// FNV-1a over the value's canonical JSON (object keys sorted by serde_json's map): stable
+/// across runs and versions, which `std`'s hasher is not.
+fn hash(value: &Value) -> u64 {
+    let text = value.to_string();
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+#[cfg(test)]
+mod tests;
