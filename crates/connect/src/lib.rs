@@ -20,12 +20,14 @@ use serde::Serialize;
 mod http;
 pub mod schema;
 mod scim;
+mod scim_client;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod xmatters;
 
 pub use schema::{TargetAttribute, TargetObject, TargetSchema};
 pub use scim::ScimTarget;
+pub use scim_client::{filter_eq, OpError, OpErrorKind, ScimClient};
 pub use xmatters::XmattersTarget;
 
 /// Where a connection attempt failed.

@@ -84,3 +84,89 @@ async fn read_schemas_from_scim2_server() {
     );
     assert!(wrong.hint.contains("Secret Token"));
 }
+
+#[tokio::test]
+async fn create_find_patch_and_delete_against_scim2_server() {
+    use serde_json::json;
+    use steward_connect::{OpErrorKind, ScimClient};
+    use steward_scim::{PatchOperation, PatchPath};
+
+    let target = start("ops-token");
+    let client =
+        ScimClient::new(&target.url, "ops-token", std::time::Duration::from_secs(10)).unwrap();
+    // A user name with a quote and a backslash: the filter must still find exactly it.
+    let name = r#"o"brien\ops@example.com"#;
+    assert!(client
+        .find(TargetObject::Users, "userName", name)
+        .await
+        .unwrap()
+        .is_empty());
+    let created = client
+        .create(
+            TargetObject::Users,
+            &json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                    "userName": name, "title": "Analyst", "active": true}),
+        )
+        .await
+        .unwrap();
+    let id = created["id"].as_str().unwrap().to_string();
+    let found = client
+        .find(TargetObject::Users, "userName", name)
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0]["id"], json!(id));
+
+    // Creating it again is a conflict, not a second account.
+    let again = client
+        .create(
+            TargetObject::Users,
+            &json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": name}),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(again.kind, OpErrorKind::Conflict, "{again}");
+
+    let path = |p: &str| PatchPath::parse(p).unwrap();
+    client
+        .patch(
+            TargetObject::Users,
+            &id,
+            &[
+                PatchOperation::replace(Some(&path("title")), json!("Professor")),
+                PatchOperation::replace(Some(&path("active")), json!(false)),
+            ],
+        )
+        .await
+        .unwrap();
+    let read = client.get(TargetObject::Users, &id).await.unwrap();
+    assert_eq!(
+        (read["title"].clone(), read["active"].clone()),
+        (json!("Professor"), json!(false))
+    );
+
+    // A PATCH of a missing object is reported as NotFound, not taken as deleted.
+    let missing = client
+        .patch(
+            TargetObject::Users,
+            "no-such-id",
+            &[PatchOperation::replace(Some(&path("title")), json!("x"))],
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(missing.kind, OpErrorKind::NotFound);
+
+    assert!(client.delete(TargetObject::Users, &id).await.unwrap());
+    assert!(
+        !client.delete(TargetObject::Users, &id).await.unwrap(),
+        "already gone"
+    );
+
+    let wrong = ScimClient::new(&target.url, "wrong", std::time::Duration::from_secs(10)).unwrap();
+    let refused = wrong
+        .find(TargetObject::Users, "userName", "x")
+        .await
+        .unwrap_err();
+    assert_eq!(refused.kind, OpErrorKind::Authentication);
+    assert!(!refused.is_transient());
+}
