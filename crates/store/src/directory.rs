@@ -258,6 +258,24 @@ pub enum ObjectType {
     Group,
 }
 
+impl ObjectType {
+    /// The value stored in `object_type` columns.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ObjectType::User => "user",
+            ObjectType::Group => "group",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ObjectType> {
+        match s {
+            "user" => Some(ObjectType::User),
+            "group" => Some(ObjectType::Group),
+            _ => None,
+        }
+    }
+}
+
 /// What happened to an object. Downstream, `Disabled` and `SoftDeleted` both take a user out
 /// of scope but differ in what the target is told, so they stay distinct.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

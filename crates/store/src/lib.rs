@@ -12,6 +12,7 @@ pub mod error;
 pub mod import;
 pub mod model;
 pub mod prefilter;
+pub mod provisioning;
 pub mod sqlite;
 pub mod tokens;
 
@@ -31,6 +32,7 @@ pub use error::{StoreError, StoreResult};
 pub use import::{DirectoryImport, UserWrite};
 pub use model::*;
 pub use prefilter::{JsonPath, Prefilter, TextOp};
+pub use provisioning::{Link, LogEntry, NewLogEntry, ProvisioningStore};
 pub use tokens::{
     ApiToken, ApiTokenStore, NewScimToken, NewToken, ScimToken, TokenInfo, TokenRef,
     API_TOKEN_TOUCH_INTERVAL,
@@ -265,6 +267,7 @@ pub trait Store:
     + ApplicationStore
     + ScimTokenStore
     + ApiTokenStore
+    + ProvisioningStore
     + ChangeFeed
     + Health
 {
@@ -280,6 +283,7 @@ impl<T> Store for T where
         + ApplicationStore
         + ScimTokenStore
         + ApiTokenStore
+        + ProvisioningStore
         + ChangeFeed
         + Health
 {

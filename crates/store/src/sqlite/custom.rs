@@ -12,10 +12,7 @@ use chrono::Utc;
 use sqlx::Row;
 
 fn type_str(t: ObjectType) -> &'static str {
-    match t {
-        ObjectType::User => "user",
-        ObjectType::Group => "group",
-    }
+    t.as_str()
 }
 
 fn table(t: ObjectType) -> &'static str {

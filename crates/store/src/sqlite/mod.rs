@@ -22,6 +22,7 @@ mod application;
 mod custom;
 mod directory;
 mod import;
+mod provisioning;
 mod tokens;
 
 #[derive(Clone, Debug)]

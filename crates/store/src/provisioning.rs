@@ -1,0 +1,85 @@
+//! What the provisioning engine persists: links between directory objects and their target
+//! objects (with a fingerprint of what was sent), and the provisioning log.
+
+use crate::{ObjectType, StoreResult};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A directory object's counterpart in one application.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Link {
+    pub application_id: String,
+    pub object_type: ObjectType,
+    pub source_id: String,
+    pub target_id: String,
+    /// A hash per target path of what was last sent (steward-sync's `Fingerprint`, as JSON).
+    pub fingerprint: serde_json::Value,
+    /// Whether Steward left the target object enabled.
+    pub active: bool,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One provisioning log entry to record.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct NewLogEntry {
+    pub application_id: String,
+    pub cycle_id: Option<String>,
+    pub object_type: Option<ObjectType>,
+    pub source_id: String,
+    pub source_name: String,
+    pub target_id: Option<String>,
+    /// create, update, disable, delete, staged_delete, skip.
+    pub action: String,
+    /// success, failure, skipped, warning.
+    pub status: String,
+    /// The steps that led to the action (JSON array).
+    pub steps: serde_json::Value,
+    /// Modified properties (JSON array of {path, old, new}).
+    pub modified: serde_json::Value,
+    pub error_code: Option<String>,
+    pub message: String,
+}
+
+/// A recorded provisioning log entry.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LogEntry {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    #[serde(flatten)]
+    pub entry: NewLogEntry,
+}
+
+#[async_trait]
+pub trait ProvisioningStore: Send + Sync {
+    async fn link(
+        &self,
+        application: &str,
+        object_type: ObjectType,
+        source_id: &str,
+    ) -> StoreResult<Option<Link>>;
+    /// The link of a target object, if a directory object is linked to it.
+    async fn link_by_target(
+        &self,
+        application: &str,
+        object_type: ObjectType,
+        target_id: &str,
+    ) -> StoreResult<Option<Link>>;
+    /// Creates or replaces the link of `link.source_id`.
+    async fn save_link(&self, link: &Link) -> StoreResult<()>;
+    async fn remove_link(
+        &self,
+        application: &str,
+        object_type: ObjectType,
+        source_id: &str,
+    ) -> StoreResult<()>;
+    async fn record_provisioning(&self, entry: NewLogEntry) -> StoreResult<i64>;
+    /// Newest first, optionally for one directory object; `before` pages back.
+    async fn provisioning_log(
+        &self,
+        application: &str,
+        source_id: Option<&str>,
+        before: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<LogEntry>>;
+}

@@ -1,0 +1,277 @@
+//! [`ProvisioningStore`] on SQLite.
+
+use super::SqliteStore;
+use crate::provisioning::{Link, LogEntry, NewLogEntry, ProvisioningStore};
+use crate::{ObjectType, StoreError, StoreResult};
+use async_trait::async_trait;
+use chrono::Utc;
+use sqlx::sqlite::SqliteRow;
+use sqlx::Row;
+
+fn object_type(row: &SqliteRow) -> StoreResult<ObjectType> {
+    let text: String = row.try_get("object_type")?;
+    ObjectType::parse(&text).ok_or_else(|| StoreError::Corrupt(format!("object type {text:?}")))
+}
+
+fn json(row: &SqliteRow, column: &str) -> StoreResult<serde_json::Value> {
+    let text: String = row.try_get(column)?;
+    serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
+}
+
+fn link_from(row: &SqliteRow) -> StoreResult<Link> {
+    let state: String = row.try_get("state")?;
+    Ok(Link {
+        application_id: row.try_get("application_id")?,
+        object_type: object_type(row)?,
+        source_id: row.try_get("source_id")?,
+        target_id: row.try_get("target_id")?,
+        fingerprint: json(row, "fingerprint")?,
+        active: state == "active",
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+const LINK_COLUMNS: &str =
+    "application_id, object_type, source_id, target_id, fingerprint, state, updated_at";
+
+#[async_trait]
+impl ProvisioningStore for SqliteStore {
+    async fn link(
+        &self,
+        application: &str,
+        object_type: ObjectType,
+        source_id: &str,
+    ) -> StoreResult<Option<Link>> {
+        let row = sqlx::query(&format!(
+            "SELECT {LINK_COLUMNS} FROM provisioning_links
+             WHERE application_id = ? AND object_type = ? AND source_id = ?"
+        ))
+        .bind(application)
+        .bind(object_type.as_str())
+        .bind(source_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(link_from).transpose()
+    }
+
+    async fn link_by_target(
+        &self,
+        application: &str,
+        object_type: ObjectType,
+        target_id: &str,
+    ) -> StoreResult<Option<Link>> {
+        let row = sqlx::query(&format!(
+            "SELECT {LINK_COLUMNS} FROM provisioning_links
+             WHERE application_id = ? AND object_type = ? AND target_id = ?"
+        ))
+        .bind(application)
+        .bind(object_type.as_str())
+        .bind(target_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(link_from).transpose()
+    }
+
+    async fn save_link(&self, link: &Link) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO provisioning_links
+                 (application_id, object_type, source_id, target_id, fingerprint, state, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (application_id, object_type, source_id) DO UPDATE SET
+                 target_id = excluded.target_id, fingerprint = excluded.fingerprint,
+                 state = excluded.state, updated_at = excluded.updated_at",
+        )
+        .bind(&link.application_id)
+        .bind(link.object_type.as_str())
+        .bind(&link.source_id)
+        .bind(&link.target_id)
+        .bind(link.fingerprint.to_string())
+        .bind(if link.active { "active" } else { "disabled" })
+        .bind(link.updated_at)
+        .execute(&self.pool)
+        .await
+        .map_err(|e| {
+            if super::is_unique_violation(&e) {
+                StoreError::Conflict {
+                    what: "linked target object",
+                    value: link.target_id.clone(),
+                }
+            } else {
+                e.into()
+            }
+        })?;
+        Ok(())
+    }
+
+    async fn remove_link(
+        &self,
+        application: &str,
+        object_type: ObjectType,
+        source_id: &str,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "DELETE FROM provisioning_links
+             WHERE application_id = ? AND object_type = ? AND source_id = ?",
+        )
+        .bind(application)
+        .bind(object_type.as_str())
+        .bind(source_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn record_provisioning(&self, e: NewLogEntry) -> StoreResult<i64> {
+        let id = sqlx::query_scalar(
+            "INSERT INTO provisioning_log (application_id, cycle_id, at, object_type, source_id,
+                 source_name, target_id, action, status, steps, modified, error_code, message)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(&e.application_id)
+        .bind(&e.cycle_id)
+        .bind(Utc::now())
+        .bind(e.object_type.unwrap_or(ObjectType::User).as_str())
+        .bind(&e.source_id)
+        .bind(&e.source_name)
+        .bind(&e.target_id)
+        .bind(&e.action)
+        .bind(&e.status)
+        .bind(e.steps.to_string())
+        .bind(e.modified.to_string())
+        .bind(&e.error_code)
+        .bind(&e.message)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(id)
+    }
+
+    async fn provisioning_log(
+        &self,
+        application: &str,
+        source_id: Option<&str>,
+        before: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<LogEntry>> {
+        let rows = sqlx::query(
+            "SELECT id, at, application_id, cycle_id, object_type, source_id, source_name,
+                    target_id, action, status, steps, modified, error_code, message
+             FROM provisioning_log
+             WHERE application_id = ? AND id < ? AND (? IS NULL OR source_id = ?)
+             ORDER BY id DESC LIMIT ?",
+        )
+        .bind(application)
+        .bind(before.unwrap_or(i64::MAX))
+        .bind(source_id)
+        .bind(source_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(LogEntry {
+                    id: row.try_get("id")?,
+                    at: row.try_get("at")?,
+                    entry: NewLogEntry {
+                        application_id: row.try_get("application_id")?,
+                        cycle_id: row.try_get("cycle_id")?,
+                        object_type: Some(object_type(row)?),
+                        source_id: row.try_get("source_id")?,
+                        source_name: row.try_get("source_name")?,
+                        target_id: row.try_get("target_id")?,
+                        action: row.try_get("action")?,
+                        status: row.try_get("status")?,
+                        steps: json(row, "steps")?,
+                        modified: json(row, "modified")?,
+                        error_code: row.try_get("error_code")?,
+                        message: row.try_get("message")?,
+                    },
+                })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ApplicationStore;
+
+    #[tokio::test]
+    async fn links_are_unique_per_target_and_the_log_pages_newest_first() {
+        let store = SqliteStore::in_memory().await.unwrap();
+        let app = store
+            .create_application("custom-scim", "Wiki")
+            .await
+            .unwrap();
+        let link = |source: &str, target: &str| Link {
+            application_id: app.id.clone(),
+            object_type: ObjectType::User,
+            source_id: source.into(),
+            target_id: target.into(),
+            fingerprint: serde_json::json!({"userName": 1}),
+            active: true,
+            updated_at: Utc::now(),
+        };
+        store.save_link(&link("u1", "t1")).await.unwrap();
+        let err = store.save_link(&link("u2", "t1")).await.unwrap_err();
+        assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
+        let mut changed = link("u1", "t1");
+        changed.active = false;
+        store.save_link(&changed).await.unwrap();
+        let read = store
+            .link(&app.id, ObjectType::User, "u1")
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(!read.active);
+        assert_eq!(
+            store
+                .link_by_target(&app.id, ObjectType::User, "t1")
+                .await
+                .unwrap()
+                .map(|l| l.source_id),
+            Some("u1".to_string())
+        );
+        store
+            .remove_link(&app.id, ObjectType::User, "u1")
+            .await
+            .unwrap();
+        assert!(store
+            .link(&app.id, ObjectType::User, "u1")
+            .await
+            .unwrap()
+            .is_none());
+
+        for action in ["create", "update"] {
+            store
+                .record_provisioning(NewLogEntry {
+                    application_id: app.id.clone(),
+                    object_type: Some(ObjectType::User),
+                    source_id: "u1".into(),
+                    source_name: "Ada".into(),
+                    action: action.into(),
+                    status: "success".into(),
+                    steps: serde_json::json!([{"step": "scope"}]),
+                    modified: serde_json::json!([]),
+                    ..Default::default()
+                })
+                .await
+                .unwrap();
+        }
+        let log = store
+            .provisioning_log(&app.id, Some("u1"), None, 10)
+            .await
+            .unwrap();
+        assert_eq!(
+            log.iter()
+                .map(|e| e.entry.action.as_str())
+                .collect::<Vec<_>>(),
+            ["update", "create"]
+        );
+        assert!(store
+            .provisioning_log(&app.id, Some("u2"), None, 10)
+            .await
+            .unwrap()
+            .is_empty());
+    }
+}
