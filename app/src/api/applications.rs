@@ -80,34 +80,7 @@ pub struct CredentialView {
     pub is_set: bool,
 }
 
-/// How an application is provisioned (the Settings section of Entra's provisioning page).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct ProvisioningSettings {
-    /// "assigned" (only assigned users and groups) or "all".
-    pub scope: String,
-    pub prevent_accidental_deletion: bool,
-    /// Disables and deletes above this many in one cycle are held for an admin to allow.
-    pub deletion_threshold: u32,
-    pub skip_out_of_scope_deletions: bool,
-    pub cycle_interval_minutes: u32,
-    pub notification_email: String,
-    pub notify_on_failure: bool,
-}
-
-impl Default for ProvisioningSettings {
-    fn default() -> Self {
-        ProvisioningSettings {
-            scope: "assigned".into(),
-            prevent_accidental_deletion: true,
-            deletion_threshold: 500,
-            skip_out_of_scope_deletions: false,
-            cycle_interval_minutes: 40,
-            notification_email: String::new(),
-            notify_on_failure: false,
-        }
-    }
-}
+pub use steward_sync::ProvisioningSettings;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ApplicationDetail {

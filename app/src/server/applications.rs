@@ -1157,49 +1157,9 @@ pub async fn test_mapping(
     mapping: &steward_gallery::AttributeMapping,
     who: &str,
 ) -> Result<MappingTest, AppError> {
-    use steward_store::Lookup;
     actor.require(ROLE)?;
     let who = who.trim();
-    let resource = match object {
-        ObjectType::Users => {
-            let mut found = None;
-            for lookup in [
-                Lookup::UserName(who.to_string()),
-                Lookup::Email(who.to_string()),
-                Lookup::DisplayName(who.to_string()),
-            ] {
-                if let Some(u) = state
-                    .store
-                    .find_users(&lookup)
-                    .await
-                    .map_err(internal)?
-                    .into_iter()
-                    .next()
-                {
-                    found = Some(u.to_scim());
-                    break;
-                }
-            }
-            found
-        }
-        ObjectType::Groups => state
-            .store
-            .find_groups(&Lookup::DisplayName(who.to_string()))
-            .await
-            .map_err(internal)?
-            .into_iter()
-            .next()
-            .map(|g| g.to_scim()),
-    };
-    let Some(resource) = resource else {
-        return Err(invalid(vec![FieldError::new(
-            "test_who",
-            format!(
-                "No {} is called {who:?}; enter a userName, e-mail address or display name from the directory.",
-                if object == ObjectType::Users { "user" } else { "group" }
-            ),
-        )]));
-    };
+    let resource = find_directory_object(state, object, who).await?;
     let source = match object {
         ObjectType::Users => DirectoryObject::user(&resource, false),
         ObjectType::Groups => DirectoryObject::group(&resource, false),
@@ -1228,6 +1188,118 @@ pub async fn test_mapping(
             error: Some(e),
         },
     })
+}
+
+/// The directory user (by userName, e-mail or display name) or group (by display name) an
+/// admin named, as its SCIM resource; a field error naming `test_who` when there is none.
+async fn find_directory_object(
+    state: &PortalState,
+    object: ObjectType,
+    who: &str,
+) -> Result<serde_json::Value, AppError> {
+    use steward_store::Lookup;
+    let found = match object {
+        ObjectType::Users => {
+            let mut found = None;
+            for lookup in [
+                Lookup::Id(who.to_string()),
+                Lookup::UserName(who.to_string()),
+                Lookup::Email(who.to_string()),
+                Lookup::DisplayName(who.to_string()),
+            ] {
+                if let Some(u) = state
+                    .store
+                    .find_users(&lookup)
+                    .await
+                    .map_err(internal)?
+                    .into_iter()
+                    .next()
+                {
+                    found = Some(u.to_scim());
+                    break;
+                }
+            }
+            found
+        }
+        ObjectType::Groups => state
+            .store
+            .find_groups(&Lookup::DisplayName(who.to_string()))
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .next()
+            .map(|g| g.to_scim()),
+    };
+    found.ok_or_else(|| {
+        invalid(vec![FieldError::new(
+            "test_who",
+            format!(
+                "No {} is called {who:?}; enter a userName, e-mail address or display name from the directory.",
+                if object == ObjectType::Users { "user" } else { "group" }
+            ),
+        )])
+    })
+}
+
+/// The stored value of a credential field, opened when it is a secret.
+fn credential(
+    state: &PortalState,
+    stored: &[StoredCredential],
+    name: &str,
+) -> Result<String, AppError> {
+    match stored.iter().find(|s| s.field == name) {
+        Some(s) if s.encrypted => state.secrets.open(&s.value).map_err(internal),
+        Some(s) => Ok(s.value.clone()),
+        None => Ok(String::new()),
+    }
+}
+
+/// Provisions one directory user now, through the engine's own path, and returns its trace
+/// (import, scope with each clause, matching, the request sent, references).
+pub async fn provision_on_demand(
+    state: &PortalState,
+    actor: &Actor,
+    id: &str,
+    who: &str,
+) -> Result<steward_engine::Outcome, AppError> {
+    actor.require(ROLE)?;
+    let (app, entry) = load(state, id).await?;
+    if entry.connector != Connector::Scim {
+        return Err(invalid(vec![FieldError::new(
+            "who",
+            format!("Provisioning {} arrives with its connector.", entry.name),
+        )]));
+    }
+    let resource = find_directory_object(state, ObjectType::Users, who).await?;
+    let user_id = resource["id"].as_str().unwrap_or_default().to_string();
+    let stored = state.store.credentials(&app.id).await.map_err(internal)?;
+    let client = steward_connect::ScimClient::new(
+        &credential(state, &stored, "tenant_url")?,
+        &credential(state, &stored, "secret_token")?,
+        std::time::Duration::from_secs(30),
+    )
+    .map_err(internal)?;
+    let mappings = mappings_of(&app, &entry);
+    let settings = settings_of(&app, &entry);
+    let ctx = steward_engine::AppContext {
+        app: &app,
+        entry: &entry,
+        mappings: &mappings,
+        settings: &settings,
+        client: &client,
+    };
+    let outcome = steward_engine::provision_user(state.store.as_ref(), &ctx, &user_id)
+        .await
+        .map_err(store_error)?;
+    let log = AuditEntry::new("application.provision_on_demand", &app.name)
+        .detail(format!("{who}: {} ({})", outcome.action, outcome.status));
+    let log = if outcome.status == "failure" {
+        log.failed()
+    } else {
+        log
+    };
+    actor.audit(state, log).await;
+    Ok(outcome)
 }
 
 fn rand_seed() -> u64 {

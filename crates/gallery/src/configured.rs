@@ -48,6 +48,19 @@ pub struct AppObjectMapping {
     pub scope: Scope,
 }
 
+impl AppObjectMapping {
+    /// The matching attributes, in the order they are tried (lowest precedence first).
+    pub fn matching_in_order(&self) -> Vec<&AttributeMapping> {
+        let mut matching: Vec<_> = self
+            .attributes
+            .iter()
+            .filter(|a| a.matching.is_some())
+            .collect();
+        matching.sort_by_key(|a| a.matching);
+        matching
+    }
+}
+
 /// Entra's "Target object actions".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

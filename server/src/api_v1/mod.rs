@@ -49,6 +49,10 @@ pub fn router(state: PortalState) -> Router {
         .route("/applications/{id}/scope-preview", post(scope_preview))
         .route("/applications/{id}/read-schema", post(read_schema))
         .route(
+            "/applications/{id}/provision-on-demand",
+            post(provision_on_demand),
+        )
+        .route(
             "/applications/{id}/assignments",
             get(assignments).post(assign),
         )
@@ -364,6 +368,24 @@ async fn read_schema(
 ) -> ApiResult<impl IntoResponse> {
     Ok(Json(
         service::read_target_schema(&state, &actor, &id).await?,
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OnDemand {
+    /// The user's id, userName, e-mail address or display name.
+    user: String,
+}
+
+async fn provision_on_demand(
+    State(state): State<PortalState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+    Body(body): Body<OnDemand>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(
+        service::provision_on_demand(&state, &actor, &id, &body.user).await?,
     ))
 }
 

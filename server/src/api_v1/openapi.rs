@@ -143,6 +143,13 @@ pub fn document() -> Value {
                 "post": { "operationId": "readTargetSchema", "summary": "Reads the SCIM application's /Schemas with the saved credentials and offers its attributes as mapping targets",
                     "responses": responses(("200", ok("The outcome; `ok` false names the failed step.", reference("TestResult"))), &["404", "422"]) }
             },
+            "/applications/{id}/provision-on-demand": {
+                "parameters": [id_param()],
+                "post": { "operationId": "provisionOnDemand", "summary": "Provisions one user now and returns the trace: import, scope (each clause), matching, the request sent, references",
+                    "requestBody": body(json!({ "type": "object", "required": ["user"], "additionalProperties": false, "properties": {
+                        "user": { "type": "string", "description": "The user's id, userName, e-mail address or display name." } } })),
+                    "responses": responses(("200", ok("What was done; `status` failure carries `error_code` and a message saying what to do.", reference("ProvisioningOutcome"))), &["404", "422"]) }
+            },
             "/applications/{id}/assignments": {
                 "parameters": [id_param()],
                 "get": { "operationId": "listAssignments", "summary": "Assigned users and groups, by name (at most 100)",
@@ -240,6 +247,15 @@ fn schemas() -> Value {
         "ScopePreview": { "type": "object", "properties": {
             "scope": { "enum": ["assigned", "all"] }, "considered": { "type": "integer" }, "in_scope": { "type": "integer" },
             "first": { "type": "array", "items": string } } },
+        "ProvisioningOutcome": { "type": "object", "properties": {
+            "action": { "enum": ["create", "update", "disable", "delete", "skip"] },
+            "status": { "enum": ["success", "failure", "skipped", "warning"] },
+            "target_id": { "type": ["string", "null"] },
+            "steps": { "type": "array", "items": { "type": "object", "properties": {
+                "step": { "enum": ["import", "scope", "map", "references", "match", "action"] },
+                "status": { "enum": ["ok", "skipped", "warning", "failed"] }, "detail": string, "data": {} } } },
+            "modified": { "type": "array", "items": { "type": "object", "properties": { "path": string, "value": {} } } },
+            "error_code": { "type": ["string", "null"] }, "message": string, "log_id": { "type": "integer" } } },
         "AssignmentPage": { "type": "object", "properties": {
             "total": { "type": "integer" },
             "rows": { "type": "array", "items": { "type": "object", "properties": {
