@@ -168,6 +168,19 @@ test("adds a custom SCIM application, tests its credentials against scim2-server
     await expect(assigned.getByRole("row").filter({ hasText: `Astronauts ${stamp}` })).toContainText("Commander");
     await page.evaluate(() => window.scrollTo(0, 0));
     await shot(page, "application-assignments");
+
+    // Provision Mae on demand: created in scim2-server, then nothing to send the second time.
+    await page.getByLabel("User to provision").fill(`mae.jemison.${stamp}@nasa.example`);
+    await page.getByRole("button", { name: "Provision", exact: true }).click();
+    const run = page.getByTestId("on-demand-result");
+    await expect(run).toContainText("create: success");
+    await expect(run).toContainText("In scope: a scoping filter admits the user.");
+    await expect(run).toContainText("Created the account");
+    await run.scrollIntoViewIfNeeded();
+    await shot(page, "provision-on-demand");
+    await page.getByRole("button", { name: "Provision", exact: true }).click();
+    await expect(run).toContainText("skip: skipped");
+    await expect(run).toContainText("no request sent");
     await assigned.getByRole("button", { name: `Remove Mae Jemison ${stamp}` }).click();
     await expect(assigned.getByRole("row").filter({ hasText: `Mae Jemison ${stamp}` })).toHaveCount(0);
 

@@ -391,6 +391,63 @@ pub async fn test_mapping(
     service::test_mapping(&state, &actor, object_type(&object)?, &mapping, &who).await
 }
 
+/// One step of a provisioning run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunStep {
+    pub step: String,
+    pub status: String,
+    pub detail: String,
+}
+
+/// What provisioning one user on demand did.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OnDemandResult {
+    /// create, update, disable, delete, skip.
+    pub action: String,
+    /// success, failure, skipped, warning.
+    pub status: String,
+    pub target_id: Option<String>,
+    pub steps: Vec<RunStep>,
+    /// (target path, value sent as JSON text).
+    pub modified: Vec<(String, String)>,
+    pub error_code: Option<String>,
+    pub message: String,
+}
+
+/// Provisions one directory user now (by id, userName, e-mail or display name) and returns
+/// every step.
+#[server(endpoint = "application_provision_on_demand")]
+pub async fn provision_on_demand(id: String, who: String) -> Result<OnDemandResult, AppError> {
+    let (state, actor) = context()?;
+    let o = service::provision_on_demand(&state, &actor, &id, &who).await?;
+    Ok(OnDemandResult {
+        action: o.action.into(),
+        status: o.status.into(),
+        target_id: o.target_id,
+        steps: o
+            .steps
+            .into_iter()
+            .map(|s| RunStep {
+                step: s.step.into(),
+                status: s.status.into(),
+                detail: s.detail,
+            })
+            .collect(),
+        modified: o
+            .modified
+            .into_iter()
+            .map(|m| {
+                (
+                    m["path"].as_str().unwrap_or_default().to_string(),
+                    m["value"].to_string(),
+                )
+            })
+            .collect(),
+        error_code: o.error_code,
+        message: o.message,
+    })
+}
+
 /// An assignment as the application page lists it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AssignmentRow {

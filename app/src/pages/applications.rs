@@ -222,6 +222,7 @@ fn ApplicationView(
         <MappingsCard id=a.id.clone() custom=a.custom_mappings groups=a.provisions_groups full_sync=a.full_sync_required/>
         <SettingsCard id=settings_id version=a.version settings=a.settings.clone() save=save_settings/>
         <AssignmentsCard application=assignments_id roles/>
+        <OnDemandCard id=a.id.clone()/>
     }
 }
 
@@ -396,6 +397,54 @@ fn SettingsCard(
                     {move || saved().then(|| view! { <span class="badge badge-ok" role="status">"Settings saved"</span> })}
                 </div>
             </ActionForm>
+        </section>
+    }
+}
+
+/// Provision one user now and see every step, without waiting for a cycle.
+#[component]
+fn OnDemandCard(id: String) -> impl IntoView {
+    let who = RwSignal::new(String::new());
+    let run = Action::new(move |(id, who): &(String, String)| {
+        crate::api::provision_on_demand(id.clone(), who.clone())
+    });
+    view! {
+        <section class="card" data-testid="on-demand">
+            <h2>"Provision on demand"</h2>
+            <p class="hint">"Provision one user now, through the same steps as a cycle, and see each step: scope, matching, the request sent."</p>
+            <div class="inline">
+                <input type="text" aria-label="User to provision" placeholder="userName, e-mail or display name"
+                    prop:value=move || who.get() on:input=move |ev| who.set(event_target_value(&ev))/>
+                <button type="button" class="button button-primary" disabled=move || run.pending().get()
+                    on:click=move |_| { run.dispatch((id.clone(), who.get_untracked())); }>
+                    {move || if run.pending().get() { "Provisioning…" } else { "Provision" }}
+                </button>
+            </div>
+            {move || run.value().get().map(|r| match r {
+                Err(e) => view! { <p class="field-error" role="alert">{e.field("test_who").or_else(|| e.field("who")).unwrap_or(e.message)}</p> }.into_any(),
+                Ok(o) => {
+                    let ok = o.status != "failure";
+                    view! {
+                        <div class=if ok { "callout" } else { "form-error" } role="status" data-testid="on-demand-result">
+                            <p><strong>{format!("{}: {}", o.action, o.status)}</strong>
+                                {o.target_id.map(|t| format!(" · account {t}"))}
+                                {o.error_code.map(|c| view! { " " <code>{c}</code> })}</p>
+                            <p>{o.message}</p>
+                            <ol class="steps">
+                                {o.steps.into_iter().map(|s| view! {
+                                    <li class=format!("step-{}", s.status)><strong>{s.step}</strong>" · "{s.detail}</li>
+                                }).collect_view()}
+                            </ol>
+                            {(!o.modified.is_empty()).then(|| view! {
+                                <table class="table table-compact">
+                                    <thead><tr><th scope="col">"Attribute"</th><th scope="col">"Sent"</th></tr></thead>
+                                    <tbody>{o.modified.into_iter().map(|(p, v)| view! { <tr><td><code>{p}</code></td><td><code class="wrap">{v}</code></td></tr> }).collect_view()}</tbody>
+                                </table>
+                            })}
+                        </div>
+                    }.into_any()
+                }
+            })}
         </section>
     }
 }
