@@ -8,51 +8,8 @@
 
 mod common;
 
-use common::{steward_in, Server};
+use common::Api;
 use serde_json::{json, Value};
-
-struct Api {
-    server: Server,
-    client: reqwest::Client,
-    token: String,
-}
-
-impl Api {
-    fn start() -> Api {
-        let server = Server::with_admin();
-        let out = steward_in(
-            &server.data_path(),
-            "api-token",
-            &["create", "--name", "ci", "--role", "global_administrator"],
-        );
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
-        Api {
-            client: server.client(),
-            server,
-            token,
-        }
-    }
-
-    async fn call(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-        let url = self.server.url(&format!("/api/v1{path}"));
-        let mut req = self
-            .client
-            .request(method.parse().unwrap(), url)
-            .bearer_auth(&self.token);
-        if let Some(body) = body {
-            req = req.json(&body);
-        }
-        let resp = req.send().await.unwrap();
-        let status = resp.status().as_u16();
-        let text = resp.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-    }
-}
 
 #[tokio::test]
 async fn tokens_are_required_and_the_openapi_document_matches_the_routes() {

@@ -8,51 +8,17 @@
 
 mod common;
 
-use common::{steward_in, Server};
-use serde_json::{json, Value};
+use common::Api;
+use serde_json::json;
 use std::time::Duration;
 use steward_connect::testing::Scim2Server;
 use steward_connect::{ScimClient, TargetObject};
 
 const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 
-struct Api {
-    server: Server,
-    client: reqwest::Client,
-    token: String,
-}
-
-impl Api {
-    async fn call(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-        let mut req = self
-            .client
-            .request(
-                method.parse().unwrap(),
-                self.server.url(&format!("/api/v1{path}")),
-            )
-            .bearer_auth(&self.token);
-        if let Some(body) = body {
-            req = req.json(&body);
-        }
-        let resp = req.send().await.unwrap();
-        let status = resp.status().as_u16();
-        (status, resp.json().await.unwrap_or(Value::Null))
-    }
-}
-
 #[tokio::test]
 async fn provisions_a_user_on_demand_exactly_and_minimally() {
-    let server = Server::with_admin();
-    let out = steward_in(
-        &server.data_path(),
-        "api-token",
-        &["create", "--name", "ops", "--role", "global_administrator"],
-    );
-    let api = Api {
-        client: server.client(),
-        token: String::from_utf8(out.stdout).unwrap().trim().to_string(),
-        server,
-    };
+    let api = Api::start();
     let target = Scim2Server::start("engine-token");
     let scim = ScimClient::new(&target.url, "engine-token", Duration::from_secs(10)).unwrap();
 

@@ -51,13 +51,7 @@ pub struct AppObjectMapping {
 impl AppObjectMapping {
     /// The matching attributes, in the order they are tried (lowest precedence first).
     pub fn matching_in_order(&self) -> Vec<&AttributeMapping> {
-        let mut matching: Vec<_> = self
-            .attributes
-            .iter()
-            .filter(|a| a.matching.is_some())
-            .collect();
-        matching.sort_by_key(|a| a.matching);
-        matching
+        crate::model::matching_in_order(&self.attributes)
     }
 }
 

@@ -249,13 +249,7 @@ pub struct ObjectMapping {
 impl ObjectMapping {
     /// The matching attributes, in the order they are tried (lowest precedence first).
     pub fn matching(&self) -> Vec<&AttributeMapping> {
-        let mut matching: Vec<_> = self
-            .attributes
-            .iter()
-            .filter(|a| a.matching.is_some())
-            .collect();
-        matching.sort_by_key(|a| a.matching);
-        matching
+        matching_in_order(&self.attributes)
     }
 
     /// The mapping of the target attribute `target` (compared ignoring ASCII case, as SCIM
@@ -265,6 +259,14 @@ impl ObjectMapping {
             .iter()
             .find(|a| a.target.eq_ignore_ascii_case(target))
     }
+}
+
+/// The matching attributes among `attributes`, in the order they are tried (lowest precedence
+/// first).
+pub fn matching_in_order(attributes: &[AttributeMapping]) -> Vec<&AttributeMapping> {
+    let mut matching: Vec<_> = attributes.iter().filter(|a| a.matching.is_some()).collect();
+    matching.sort_by_key(|a| a.matching);
+    matching
 }
 
 /// One attribute mapping: where a target attribute's value comes from and how it is used.

@@ -307,3 +307,57 @@ impl Drop for Server {
         let _ = self.child.wait();
     }
 }
+
+/// A running server with an admin API token (`steward api-token create`), calling `/api/v1`.
+pub struct Api {
+    pub server: Server,
+    pub client: reqwest::Client,
+    pub token: String,
+}
+
+impl Api {
+    pub fn start() -> Api {
+        let server = Server::with_admin();
+        let out = steward_in(
+            &server.data_path(),
+            "api-token",
+            &["create", "--name", "ci", "--role", "global_administrator"],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
+        Api {
+            client: server.client(),
+            server,
+            token,
+        }
+    }
+
+    /// `METHOD /api/v1{path}` with the token and an optional JSON body: the status and the
+    /// JSON answer (`Null` when there is none).
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let url = self.server.url(&format!("/api/v1{path}"));
+        let mut req = self
+            .client
+            .request(method.parse().unwrap(), url)
+            .bearer_auth(&self.token);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+        )
+    }
+}

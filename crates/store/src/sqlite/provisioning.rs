@@ -34,6 +34,29 @@ fn link_from(row: &SqliteRow) -> StoreResult<Link> {
 const LINK_COLUMNS: &str =
     "application_id, object_type, source_id, target_id, fingerprint, state, updated_at";
 
+impl SqliteStore {
+    /// The link whose `column` (`source_id` or `target_id`, both unique per application and
+    /// object type) is `value`.
+    async fn link_where(
+        &self,
+        column: &'static str,
+        application: &str,
+        object_type: ObjectType,
+        value: &str,
+    ) -> StoreResult<Option<Link>> {
+        let row = sqlx::query(&format!(
+            "SELECT {LINK_COLUMNS} FROM provisioning_links
+             WHERE application_id = ? AND object_type = ? AND {column} = ?"
+        ))
+        .bind(application)
+        .bind(object_type.as_str())
+        .bind(value)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(link_from).transpose()
+    }
+}
+
 #[async_trait]
 impl ProvisioningStore for SqliteStore {
     async fn link(
@@ -42,16 +65,8 @@ impl ProvisioningStore for SqliteStore {
         object_type: ObjectType,
         source_id: &str,
     ) -> StoreResult<Option<Link>> {
-        let row = sqlx::query(&format!(
-            "SELECT {LINK_COLUMNS} FROM provisioning_links
-             WHERE application_id = ? AND object_type = ? AND source_id = ?"
-        ))
-        .bind(application)
-        .bind(object_type.as_str())
-        .bind(source_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(link_from).transpose()
+        self.link_where("source_id", application, object_type, source_id)
+            .await
     }
 
     async fn link_by_target(
@@ -60,16 +75,8 @@ impl ProvisioningStore for SqliteStore {
         object_type: ObjectType,
         target_id: &str,
     ) -> StoreResult<Option<Link>> {
-        let row = sqlx::query(&format!(
-            "SELECT {LINK_COLUMNS} FROM provisioning_links
-             WHERE application_id = ? AND object_type = ? AND target_id = ?"
-        ))
-        .bind(application)
-        .bind(object_type.as_str())
-        .bind(target_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(link_from).transpose()
+        self.link_where("target_id", application, object_type, target_id)
+            .await
     }
 
     async fn save_link(&self, link: &Link) -> StoreResult<()> {
