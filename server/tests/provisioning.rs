@@ -98,8 +98,32 @@ async fn provisions_a_user_on_demand_exactly_and_minimally() {
         "{outcome}"
     );
 
-    // Assigned: created with the mapped attributes; the manager is not provisioned yet.
+    // Assigned. A dry run first: what would be created is recorded, nothing is sent.
     assign(ada.id.to_string()).await;
+    let (status, dry) = api
+        .call(
+            "POST",
+            &path("/provision-on-demand"),
+            Some(json!({"user": "ada@example.com", "dry_run": true})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        (dry["action"].as_str(), dry["status"].as_str()),
+        (Some("create"), Some("skipped")),
+        "{dry}"
+    );
+    assert!(dry["message"].as_str().unwrap().contains("Dry run"));
+    assert!(dry["modified"].to_string().contains("ada@example.com"));
+    assert!(
+        scim.find(TargetObject::Users, "userName", "ada@example.com")
+            .await
+            .unwrap()
+            .is_empty(),
+        "a dry run sends nothing"
+    );
+
+    // Created with the mapped attributes; the manager is not provisioned yet.
     let outcome = on_demand("ada@example.com".into()).await;
     assert_eq!(
         (outcome["action"].as_str(), outcome["status"].as_str()),
@@ -201,6 +225,23 @@ async fn provisions_a_user_on_demand_exactly_and_minimally() {
         )
         .await;
     assert_eq!(status, 200, "{saved}");
+    let (_, dry) = api
+        .call(
+            "POST",
+            &path("/provision-on-demand"),
+            Some(json!({"user": "ada@example.com", "dry_run": true})),
+        )
+        .await;
+    assert_eq!(
+        (dry["action"].as_str(), dry["status"].as_str()),
+        (Some("disable"), Some("skipped")),
+        "{dry}"
+    );
+    assert_eq!(
+        scim.get(TargetObject::Users, &ada_target).await.unwrap()["active"],
+        true,
+        "a dry run sends nothing"
+    );
     let outcome = on_demand("ada@example.com".into()).await;
     assert_eq!(
         (outcome["action"].as_str(), outcome["status"].as_str()),
@@ -247,7 +288,10 @@ async fn provisions_a_user_on_demand_exactly_and_minimally() {
     let actions: Vec<&str> = log.iter().map(|e| e.entry.action.as_str()).collect();
     assert_eq!(
         actions,
-        ["update", "skip", "disable", "update", "update", "skip", "create", "skip"]
+        [
+            "update", "skip", "disable", "disable", "update", "update", "skip", "create", "create",
+            "skip"
+        ]
     );
     assert!(log
         .iter()

@@ -417,9 +417,13 @@ pub struct OnDemandResult {
 /// Provisions one directory user now (by id, userName, e-mail or display name) and returns
 /// every step.
 #[server(endpoint = "application_provision_on_demand")]
-pub async fn provision_on_demand(id: String, who: String) -> Result<OnDemandResult, AppError> {
+pub async fn provision_on_demand(
+    id: String,
+    who: String,
+    #[server(default)] dry_run: bool,
+) -> Result<OnDemandResult, AppError> {
     let (state, actor) = context()?;
-    let o = service::provision_on_demand(&state, &actor, &id, &who).await?;
+    let o = service::provision_on_demand(&state, &actor, &id, &who, dry_run).await?;
     Ok(OnDemandResult {
         action: o.action.into(),
         status: o.status.into(),

@@ -405,8 +405,9 @@ fn SettingsCard(
 #[component]
 fn OnDemandCard(id: String) -> impl IntoView {
     let who = RwSignal::new(String::new());
-    let run = Action::new(move |(id, who): &(String, String)| {
-        crate::api::provision_on_demand(id.clone(), who.clone())
+    let dry_run = RwSignal::new(false);
+    let run = Action::new(move |(id, who, dry): &(String, String, bool)| {
+        crate::api::provision_on_demand(id.clone(), who.clone(), *dry)
     });
     view! {
         <section class="card" data-testid="on-demand">
@@ -416,10 +417,14 @@ fn OnDemandCard(id: String) -> impl IntoView {
                 <input type="text" aria-label="User to provision" placeholder="userName, e-mail or display name"
                     prop:value=move || who.get() on:input=move |ev| who.set(event_target_value(&ev))/>
                 <button type="button" class="button button-primary" disabled=move || run.pending().get()
-                    on:click=move |_| { run.dispatch((id.clone(), who.get_untracked())); }>
+                    on:click=move |_| { run.dispatch((id.clone(), who.get_untracked(), dry_run.get_untracked())); }>
                     {move || if run.pending().get() { "Provisioning…" } else { "Provision" }}
                 </button>
             </div>
+            <label class="check">
+                <input type="checkbox" prop:checked=move || dry_run.get() on:change=move |ev| dry_run.set(event_target_checked(&ev))/>
+                " Dry run: show what would be sent, send nothing"
+            </label>
             {move || run.value().get().map(|r| match r {
                 Err(e) => view! { <p class="field-error" role="alert">{e.field("test_who").or_else(|| e.field("who")).unwrap_or(e.message)}</p> }.into_any(),
                 Ok(o) => {

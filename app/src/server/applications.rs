@@ -1261,6 +1261,7 @@ pub async fn provision_on_demand(
     actor: &Actor,
     id: &str,
     who: &str,
+    dry_run: bool,
 ) -> Result<steward_engine::Outcome, AppError> {
     actor.require(ROLE)?;
     let (app, entry) = load(state, id).await?;
@@ -1287,6 +1288,7 @@ pub async fn provision_on_demand(
         mappings: &mappings,
         settings: &settings,
         client: &client,
+        dry_run,
     };
     let outcome = steward_engine::provision_user(state.store.as_ref(), &ctx, &user_id)
         .await

@@ -27,6 +27,18 @@ pub struct AppContext<'a> {
     pub mappings: &'a AppMappings,
     pub settings: &'a ProvisioningSettings,
     pub client: &'a ScimClient,
+    /// Compute and record every operation, send none (reads such as matching still happen).
+    pub dry_run: bool,
+}
+
+/// The end of a dry run at an operation that would have been sent.
+fn would(action: &'static str, target: Option<String>, what: &str) -> End {
+    ended(
+        action,
+        "skipped",
+        target,
+        format!("Dry run: would {what}; nothing was sent."),
+    )
 }
 
 /// One step of a run, as the provisioning log shows it.
@@ -402,6 +414,20 @@ async fn decide(
                 ));
             }
             let body = resource(steward_gallery::ObjectType::Users, &rendered.values);
+            if ctx.dry_run {
+                run.modified = rendered
+                    .values
+                    .iter()
+                    .map(|(p, v)| json!({"path": p, "value": v}))
+                    .collect();
+                run.push(step(
+                    "action",
+                    "skipped",
+                    "Dry run: would create the account (POST /Users).",
+                    json!({"request": body}),
+                ));
+                return Ok((would("create", None, "create the account"), name));
+            }
             match ctx.client.create(TargetObject::Users, &body).await {
                 Err(e) => {
                     run.push(step(
@@ -581,6 +607,20 @@ async fn leave_scope(
             target,
             "Not disabled: the Delete action is off.",
         ));
+    }
+    if ctx.dry_run {
+        let (action, what) = match ctx.entry.out_of_scope {
+            OutOfScopeAction::Delete => ("delete", "delete the account"),
+            OutOfScopeAction::Disable if link.active => ("disable", "disable the account"),
+            OutOfScopeAction::Disable => ("skip", "leave the disabled account as it is"),
+        };
+        run.push(step(
+            "action",
+            "skipped",
+            format!("Dry run: would {what} {} ({reason}).", link.target_id),
+            Value::Null,
+        ));
+        return Ok(would(action, target, what));
     }
     match ctx.entry.out_of_scope {
         OutOfScopeAction::Delete => match ctx

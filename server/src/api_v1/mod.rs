@@ -376,6 +376,9 @@ async fn read_schema(
 struct OnDemand {
     /// The user's id, userName, e-mail address or display name.
     user: String,
+    /// Compute and record what would be sent, send nothing.
+    #[serde(default)]
+    dry_run: bool,
 }
 
 async fn provision_on_demand(
@@ -385,7 +388,7 @@ async fn provision_on_demand(
     Body(body): Body<OnDemand>,
 ) -> ApiResult<impl IntoResponse> {
     Ok(Json(
-        service::provision_on_demand(&state, &actor, &id, &body.user).await?,
+        service::provision_on_demand(&state, &actor, &id, &body.user, body.dry_run).await?,
     ))
 }
 

@@ -147,7 +147,8 @@ pub fn document() -> Value {
                 "parameters": [id_param()],
                 "post": { "operationId": "provisionOnDemand", "summary": "Provisions one user now and returns the trace: import, scope (each clause), matching, the request sent, references",
                     "requestBody": body(json!({ "type": "object", "required": ["user"], "additionalProperties": false, "properties": {
-                        "user": { "type": "string", "description": "The user's id, userName, e-mail address or display name." } } })),
+                        "user": { "type": "string", "description": "The user's id, userName, e-mail address or display name." },
+                        "dry_run": { "type": "boolean", "description": "Compute and record what would be sent; send nothing." } } })),
                     "responses": responses(("200", ok("What was done; `status` failure carries `error_code` and a message saying what to do.", reference("ProvisioningOutcome"))), &["404", "422"]) }
             },
             "/applications/{id}/assignments": {
