@@ -435,6 +435,8 @@ fn MappingForm(
             } else {
                 Apply::Always
             },
+            // A format the gallery requires stays with the target attribute.
+            format: original.with_value(|o| o.as_ref().and_then(|m| m.format)),
         })
     };
 

@@ -204,10 +204,17 @@ impl AttributeMapping {
         };
         let empty =
             |v: &Value| matches!(v, Value::Null) || v.as_text().is_some_and(|t| t.is_empty());
-        Ok(match value {
+        let value = match value {
             Some(v) if !empty(&v) => Some(v),
             _ => self.default_value.clone().map(Value::String),
-        })
+        };
+        match (self.format, value) {
+            (Some(format), Some(v)) => {
+                let text = v.as_text().map(|t| t.into_owned()).unwrap_or_default();
+                format.apply(&text).map(|t| Some(Value::String(t)))
+            }
+            (_, value) => Ok(value),
+        }
     }
 }
 
@@ -271,6 +278,7 @@ mod tests {
             default_value: None,
             matching: None,
             apply: Apply::Always,
+            format: None,
         }
     }
 
@@ -393,6 +401,27 @@ mod tests {
             &mut ctx
         )
         .is_err());
+    }
+
+    #[test]
+    fn phone_numbers_are_brought_to_e164_or_refused() {
+        use crate::model::ValueFormat::E164;
+        assert_eq!(E164.apply("+1 (617) 555-1212"), Ok("+16175551212".into()));
+        assert_eq!(E164.apply("0046 70 123 45 67"), Ok("+46701234567".into()));
+        assert_eq!(E164.apply(" +44.20.7946.0958 "), Ok("+442079460958".into()));
+        assert!(E164
+            .apply("617 555 1212")
+            .unwrap_err()
+            .contains("no country code"));
+        assert!(E164.apply("+1 555").unwrap_err().contains("8 to 15 digits"));
+        assert!(E164
+            .apply("+1 617 CALL NOW")
+            .unwrap_err()
+            .contains("not a digit"));
+        assert!(
+            E164.apply("+0 617 555 1212").is_err(),
+            "no country code starts with 0"
+        );
     }
 
     #[test]

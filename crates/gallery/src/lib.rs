@@ -84,6 +84,7 @@
 //! # default = "…"                 # optional "default value if null" (not with constant)
 //! matching = 1                    # optional matching precedence, 1 is tried first
 //! apply = "always"                # optional: "always" (default) | "on_create"
+//! format = "e164"                 # optional: a format the application requires ("e164")
 //! ```
 //!
 //! Every key is checked: an unknown key, a missing one, or a key the mapping type does not use
@@ -111,7 +112,7 @@ pub use load::{parse_entry, Error};
 pub use model::{
     Apply, AttributeMapping, AttributeType, Connector, CredentialField, CredentialKind, Entry,
     ExtensionAttribute, ExtensionSchema, MappingType, ObjectMapping, ObjectType, OutOfScopeAction,
-    Source, DEFAULT_CYCLE_INTERVAL_MINUTES,
+    Source, ValueFormat, DEFAULT_CYCLE_INTERVAL_MINUTES,
 };
 pub use sources::{DirectoryObject, SourceAttribute};
 pub use validate::{validate, Problem};

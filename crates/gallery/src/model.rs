@@ -296,6 +296,58 @@ pub struct AttributeMapping {
     pub matching: Option<u8>,
     /// When the mapping is applied.
     pub apply: Apply,
+    /// A format the application requires of the value; values that cannot be brought into it
+    /// are not sent, and the provisioning log says why.
+    pub format: Option<ValueFormat>,
+}
+
+/// Formats an application can require of a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ValueFormat {
+    /// An international phone number, `+` and 8 to 15 digits (ITU-T E.164), e.g.
+    /// `+16175551212`.
+    E164,
+}
+
+impl ValueFormat {
+    /// The value in this format, or why it cannot be.
+    pub fn apply(self, text: &str) -> Result<String, String> {
+        match self {
+            ValueFormat::E164 => {
+                let trimmed = text.trim();
+                let rest = trimmed
+                    .strip_prefix('+')
+                    .map(|r| (true, r))
+                    .or_else(|| trimmed.strip_prefix("00").map(|r| (true, r)))
+                    .unwrap_or((false, trimmed));
+                let (international, rest) = rest;
+                let mut digits = String::new();
+                for c in rest.chars() {
+                    match c {
+                        '0'..='9' => digits.push(c),
+                        ' ' | '-' | '.' | '(' | ')' | '/' => {}
+                        other => {
+                            return Err(format!(
+                                "{text:?} is not a phone number ({other:?} is not a digit)"
+                            ))
+                        }
+                    }
+                }
+                if !international {
+                    return Err(format!(
+                        "{text:?} has no country code; E.164 needs one, as in +16175551212"
+                    ));
+                }
+                if !(8..=15).contains(&digits.len()) || digits.starts_with('0') {
+                    return Err(format!(
+                        "{text:?} is not an E.164 number: a country code and number of 8 to 15 digits in all, as in +16175551212"
+                    ));
+                }
+                Ok(format!("+{digits}"))
+            }
+        }
+    }
 }
 
 /// Where a mapped value comes from: Entra's four mapping types.
@@ -399,6 +451,8 @@ struct RawAttributeMapping {
     matching: Option<u8>,
     #[serde(default)]
     apply: Apply,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    format: Option<ValueFormat>,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -456,6 +510,7 @@ impl TryFrom<RawAttributeMapping> for AttributeMapping {
             default_value: raw.default,
             matching: raw.matching,
             apply: raw.apply,
+            format: raw.format,
         })
     }
 }
@@ -481,6 +536,7 @@ impl From<AttributeMapping> for RawAttributeMapping {
             default: m.default_value,
             matching: m.matching,
             apply: m.apply,
+            format: m.format,
         }
     }
 }

@@ -193,3 +193,28 @@ fn on_create_mappings_are_left_out_of_updates() {
         "kept, not removed"
     );
 }
+
+#[test]
+fn alexishr_phone_numbers_are_sent_in_e164_or_not_at_all() {
+    let mapping = users("alexishr");
+    let path = r#"phoneNumbers[type eq "work"].value"#;
+    let mut user = ada();
+    user["phoneNumbers"] = json!([{"value": "+1 (617) 555-1212", "type": "work"}]);
+    let mut ctx = FixedContext::default();
+    let r = render(
+        &mapping,
+        &DirectoryObject::user(&user, false),
+        &mut ctx,
+        true,
+    );
+    assert_eq!(r.values[path], json!("+16175551212"));
+    user["phoneNumbers"] = json!([{"value": "617 555 1212", "type": "work"}]);
+    let r = render(
+        &mapping,
+        &DirectoryObject::user(&user, false),
+        &mut ctx,
+        true,
+    );
+    assert!(!r.values.contains_key(path), "not sent");
+    assert!(r.errors[path].contains("no country code"), "{:?}", r.errors);
+}
