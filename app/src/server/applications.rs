@@ -1304,6 +1304,25 @@ pub async fn provision_on_demand(
     Ok(outcome)
 }
 
+/// The provisioning log of an application, newest first: every entry, or one directory
+/// object's (`source`: its id); `before` pages back, at most `limit` (capped at 500).
+pub async fn provisioning_log(
+    state: &PortalState,
+    actor: &Actor,
+    id: &str,
+    source: Option<&str>,
+    before: Option<i64>,
+    limit: u32,
+) -> Result<Vec<steward_store::LogEntry>, AppError> {
+    actor.require(ROLE)?;
+    let (app, _) = load(state, id).await?;
+    state
+        .store
+        .provisioning_log(&app.id, source, before, limit.clamp(1, 500))
+        .await
+        .map_err(internal)
+}
+
 fn rand_seed() -> u64 {
     u64::from(uuid::Uuid::new_v4().as_u128() as u32)
 }

@@ -48,6 +48,7 @@ pub fn router(state: PortalState) -> Router {
         )
         .route("/applications/{id}/scope-preview", post(scope_preview))
         .route("/applications/{id}/read-schema", post(read_schema))
+        .route("/applications/{id}/provisioning-log", get(provisioning_log))
         .route(
             "/applications/{id}/provision-on-demand",
             post(provision_on_demand),
@@ -389,6 +390,33 @@ async fn provision_on_demand(
 ) -> ApiResult<impl IntoResponse> {
     Ok(Json(
         service::provision_on_demand(&state, &actor, &id, &body.user, body.dry_run).await?,
+    ))
+}
+
+#[derive(Deserialize)]
+struct LogQuery {
+    /// One directory object's id.
+    source: Option<String>,
+    before: Option<i64>,
+    limit: Option<u32>,
+}
+
+async fn provisioning_log(
+    State(state): State<PortalState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+    Query(q): Query<LogQuery>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(
+        service::provisioning_log(
+            &state,
+            &actor,
+            &id,
+            q.source.as_deref(),
+            q.before,
+            q.limit.unwrap_or(100),
+        )
+        .await?,
     ))
 }
 

@@ -151,6 +151,20 @@ pub fn document() -> Value {
                         "dry_run": { "type": "boolean", "description": "Compute and record what would be sent; send nothing." } } })),
                     "responses": responses(("200", ok("What was done; `status` failure carries `error_code` and a message saying what to do.", reference("ProvisioningOutcome"))), &["404", "422"]) }
             },
+            "/applications/{id}/provisioning-log": {
+                "parameters": [id_param()],
+                "get": { "operationId": "provisioningLog", "summary": "The provisioning log, newest first",
+                    "parameters": [
+                        { "name": "source", "in": "query", "schema": { "type": "string" }, "description": "Only this directory object's entries (its id)." },
+                        { "name": "before", "in": "query", "schema": { "type": "integer" }, "description": "The id of the last entry of the previous page." },
+                        { "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 500, "default": 100 } }
+                    ],
+                    "responses": responses(("200", ok("The entries.", json!({ "type": "array", "items": { "type": "object", "properties": {
+                        "id": { "type": "integer" }, "at": { "type": "string", "format": "date-time" },
+                        "source_id": { "type": "string" }, "source_name": { "type": "string" }, "target_id": { "type": ["string", "null"] },
+                        "action": { "type": "string" }, "status": { "type": "string" }, "steps": { "type": "array" },
+                        "modified": { "type": "array" }, "error_code": { "type": ["string", "null"] }, "message": { "type": "string" } } } }))), &["404"]) }
+            },
             "/applications/{id}/assignments": {
                 "parameters": [id_param()],
                 "get": { "operationId": "listAssignments", "summary": "Assigned users and groups, by name (at most 100)",
