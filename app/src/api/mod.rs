@@ -140,23 +140,12 @@ fn audit(
         target: target.map(str::to_string),
         outcome,
         detail,
-        ip: request_ip(),
+        ip: srv::client_ip(),
         operation_id: srv::operation_id(),
         before: None,
         after: None,
     };
-    async move {
-        // An audit write that fails must not undo what it records, but must be visible.
-        if let Err(e) = store.record_audit(event).await {
-            tracing::error!(error = %e, "could not write the audit log");
-        }
-    }
-}
-
-#[cfg(feature = "ssr")]
-fn request_ip() -> Option<String> {
-    use_context::<http::request::Parts>()
-        .and_then(|p| p.extensions.get::<srv::ClientIp>().map(|ip| ip.0.clone()))
+    async move { srv::actor::record(store.as_ref(), event).await }
 }
 
 #[cfg(feature = "ssr")]
@@ -207,7 +196,7 @@ pub async fn sign_in(
         srv::set_status(422);
         return Err(AppError::invalid(missing));
     }
-    let ip = request_ip().unwrap_or_else(|| "unknown".into());
+    let ip = srv::client_ip().unwrap_or_else(|| "unknown".into());
     let now = Utc::now();
     match auth::authenticate(&state, &email, &password, &ip, now).await {
         Ok(admin) => {
@@ -360,7 +349,7 @@ pub async fn complete_setup(
         Some("first Global Administrator created".into()),
     )
     .await;
-    let cookie = auth::start_session(&state, &admin, request_ip(), user_agent(), Utc::now())
+    let cookie = auth::start_session(&state, &admin, srv::client_ip(), user_agent(), Utc::now())
         .await
         .map_err(srv::internal)?;
     set_cookie(&cookie);

@@ -2,9 +2,9 @@
 //! holds and where the request came from. The service layer takes an [`Actor`], so the portal's
 //! server functions and the `/api/v1` handlers authorise and audit the same way.
 
-use super::{current_session, operation_id, PortalState};
-use crate::error::{AppError, ErrorCode};
-use steward_store::{NewAuditEvent, Outcome, Role};
+use super::{client_ip, current_session, operation_id, PortalState};
+use crate::error::AppError;
+use steward_store::{NewAuditEvent, Outcome, Role, Store};
 
 #[derive(Clone, Debug)]
 pub struct Actor {
@@ -19,12 +19,10 @@ impl Actor {
     /// The signed-in admin of the portal request being served, who must hold `role`.
     pub fn portal(role: Role) -> Result<Actor, AppError> {
         let session = current_session()?;
-        let ip = leptos::prelude::use_context::<http::request::Parts>()
-            .and_then(|p| p.extensions.get::<super::ClientIp>().map(|ip| ip.0.clone()));
         let actor = Actor {
             name: session.admin.email.clone(),
             roles: session.admin.roles.clone(),
-            ip,
+            ip: client_ip(),
             operation_id: operation_id(),
         };
         actor.require(role)?;
@@ -37,18 +35,11 @@ impl Actor {
             Ok(())
         } else {
             super::set_status(403);
-            Err(AppError::new(
-                ErrorCode::Forbidden,
-                format!(
-                    "This needs the {} role. Ask a Global Administrator for access.",
-                    role.label()
-                ),
-            ))
+            Err(super::forbidden(role))
         }
     }
 
-    /// Writes one audit event in the actor's name. A failed audit write must not undo what it
-    /// records, but must be visible: it is logged as an error.
+    /// Writes one audit event in the actor's name (see [`record`]).
     pub async fn audit(&self, state: &PortalState, entry: AuditEntry) {
         let event = NewAuditEvent {
             at: chrono::Utc::now(),
@@ -62,9 +53,15 @@ impl Actor {
             before: entry.before,
             after: entry.after,
         };
-        if let Err(e) = state.store.record_audit(event).await {
-            tracing::error!(error = %e, "could not write the audit log");
-        }
+        record(state.store.as_ref(), event).await;
+    }
+}
+
+/// Writes an audit event. A failed audit write must not undo what it records, but must be
+/// visible: it is logged as an error.
+pub async fn record(store: &dyn Store, event: NewAuditEvent) {
+    if let Err(e) = store.record_audit(event).await {
+        tracing::error!(error = %e, "could not write the audit log");
     }
 }
 

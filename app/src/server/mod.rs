@@ -109,6 +109,24 @@ pub fn operation_id() -> Option<String> {
         .and_then(|parts| parts.extensions.get::<OperationId>().map(|id| id.0.clone()))
 }
 
+/// The address of the client of the request being served (behind a trusted proxy: the
+/// forwarded one), as the request middleware resolved it.
+pub fn client_ip() -> Option<String> {
+    use_context::<http::request::Parts>()
+        .and_then(|p| p.extensions.get::<ClientIp>().map(|ip| ip.0.clone()))
+}
+
+/// `AUTH-0004`: the caller lacks `role`.
+pub fn forbidden(role: Role) -> AppError {
+    AppError::new(
+        ErrorCode::Forbidden,
+        format!(
+            "This needs the {} role. Ask a Global Administrator for access.",
+            role.label()
+        ),
+    )
+}
+
 /// The signed-in admin, or `AUTH-0003`. The session guard has already checked this for
 /// every route but sign-in; server functions call it to learn who is asking.
 pub fn current_session() -> Result<CurrentSession, AppError> {
@@ -123,13 +141,7 @@ pub fn require_role(role: Role) -> Result<CurrentSession, AppError> {
     if session.admin.has_role(role) {
         Ok(session)
     } else {
-        Err(AppError::new(
-            ErrorCode::Forbidden,
-            format!(
-                "This needs the {} role. Ask a Global Administrator for access.",
-                role.label()
-            ),
-        ))
+        Err(forbidden(role))
     }
 }
 
