@@ -294,18 +294,27 @@ pub async fn save_mappings(
     let mappings = if mappings_json.trim().is_empty() {
         None
     } else {
-        Some(parse_mappings(&mappings_json)?)
+        Some(read_json(
+            &mappings_json,
+            "mappings",
+            "The mappings do not read",
+        )?)
     };
     service::save_mappings(&state, &actor, &id, version, mappings).await
 }
 
+/// JSON the editor sent, or a field message on `field`: "`problem`: <serde's reason>."
 #[cfg(feature = "ssr")]
-fn parse_mappings(json: &str) -> Result<steward_gallery::AppMappings, AppError> {
+fn read_json<T: serde::de::DeserializeOwned>(
+    json: &str,
+    field: &str,
+    problem: &str,
+) -> Result<T, AppError> {
     serde_json::from_str(json).map_err(|e| {
         srv::set_status(422);
         AppError::invalid(vec![crate::error::FieldError::new(
-            "mappings",
-            format!("The mappings do not read: {e}."),
+            field,
+            format!("{problem}: {e}."),
         )])
     })
 }
@@ -337,29 +346,20 @@ pub async fn preview_scope(
     scope_json: String,
 ) -> Result<ScopePreview, AppError> {
     let (state, actor) = context()?;
-    let scope: steward_expr::Scope = serde_json::from_str(&scope_json).map_err(|e| {
-        srv::set_status(422);
-        AppError::invalid(vec![crate::error::FieldError::new(
-            "scope",
-            format!("The scoping filters do not read: {e}."),
-        )])
-    })?;
+    let scope: steward_expr::Scope =
+        read_json(&scope_json, "scope", "The scoping filters do not read")?;
     service::scope_preview(&state, &actor, &id, object_type(&object)?, &scope).await
 }
 
 #[cfg(feature = "ssr")]
 pub(crate) fn object_type(object: &str) -> Result<steward_gallery::ObjectType, AppError> {
-    match object {
-        "users" => Ok(steward_gallery::ObjectType::Users),
-        "groups" => Ok(steward_gallery::ObjectType::Groups),
-        other => {
-            srv::set_status(404);
-            Err(AppError::new(
-                crate::error::ErrorCode::NotFound,
-                format!("Mappings are for \"users\" or \"groups\", not {other:?}."),
-            ))
-        }
-    }
+    steward_gallery::ObjectType::parse(object).ok_or_else(|| {
+        srv::set_status(404);
+        AppError::new(
+            crate::error::ErrorCode::NotFound,
+            format!("Mappings are for \"users\" or \"groups\", not {object:?}."),
+        )
+    })
 }
 
 /// One mapping evaluated for a real user or group.
@@ -381,13 +381,7 @@ pub async fn test_mapping(
 ) -> Result<MappingTest, AppError> {
     let (state, actor) = context()?;
     let mapping: steward_gallery::AttributeMapping =
-        serde_json::from_str(&mapping_json).map_err(|e| {
-            srv::set_status(422);
-            AppError::invalid(vec![crate::error::FieldError::new(
-                "mapping",
-                format!("The mapping does not read: {e}."),
-            )])
-        })?;
+        read_json(&mapping_json, "mapping", "The mapping does not read")?;
     service::test_mapping(&state, &actor, object_type(&object)?, &mapping, &who).await
 }
 

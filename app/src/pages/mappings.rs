@@ -25,13 +25,6 @@ const TYPES: [AttributeType; 6] = [
     AttributeType::Binary,
 ];
 
-fn object_key(object: ObjectType) -> &'static str {
-    match object {
-        ObjectType::Users => "users",
-        ObjectType::Groups => "groups",
-    }
-}
-
 #[component]
 pub fn MappingsPage() -> impl IntoView {
     let params = use_params_map();
@@ -112,7 +105,7 @@ fn MappingEditor(
         format!("/applications/{id}"),
     );
     let tab = move |o: ObjectType, label: &'static str| {
-        let href = format!("?object={}", object_key(o));
+        let href = format!("?object={}", o.as_str());
         view! {
             <a class="tab" class:tab-active=object == o href=href aria-current=move || (object == o).then_some("page")>{label}</a>
         }
@@ -470,7 +463,7 @@ fn MappingForm(
     };
 
     let test = Action::new(move |(mapping, who): &(String, String)| {
-        test_mapping(object_key(object).to_string(), mapping.clone(), who.clone())
+        test_mapping(object.as_str().to_string(), mapping.clone(), who.clone())
     });
     let run_test = move |_| match build() {
         Err(e) => problem.set(Some(e)),
@@ -632,7 +625,7 @@ fn ScopeCard(
         });
     };
     let preview = Action::new(move |(id, json): &(String, String)| {
-        preview_scope(id.clone(), object_key(object).to_string(), json.clone())
+        preview_scope(id.clone(), object.as_str().to_string(), json.clone())
     });
     let noun = if object == ObjectType::Users {
         "users"

@@ -687,24 +687,13 @@ fn cached_target(app: &Application) -> Vec<CachedTargetAttribute> {
         .unwrap_or_default()
 }
 
-fn object_name(object: ObjectType) -> &'static str {
-    match object {
-        ObjectType::Users => "users",
-        ObjectType::Groups => "groups",
-    }
-}
-
 /// The facts the target's cached schema adds to validation: its extension attributes and
 /// required attributes.
 fn target_facts(app: &Application) -> TargetFacts {
     use steward_gallery::{AttributeType, ExtensionAttribute, ExtensionSchema};
     let mut facts = TargetFacts::default();
     for a in cached_target(app) {
-        let object = if a.object == "groups" {
-            ObjectType::Groups
-        } else {
-            ObjectType::Users
-        };
+        let object = ObjectType::parse(&a.object).unwrap_or(ObjectType::Users);
         if a.required {
             facts.required.push((object, a.path.clone()));
         }
@@ -800,7 +789,7 @@ pub async fn mappings(
                 );
             }
         }
-        for a in cached.iter().filter(|a| a.object == object_name(object)) {
+        for a in cached.iter().filter(|a| a.object == object.as_str()) {
             let t = scim_type(&a.attribute_type)
                 .map_or_else(|| a.attribute_type.clone(), |t| t.to_string());
             add(&a.path, t, a.required, "target");

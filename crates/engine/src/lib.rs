@@ -686,15 +686,7 @@ async fn leave_scope(
             ));
             let mut sent: Fingerprint =
                 serde_json::from_value(link.fingerprint.clone()).unwrap_or_default();
-            sent.0.insert(
-                "active".into(),
-                Fingerprint::of(
-                    &[("active".to_string(), Value::Bool(false))]
-                        .into_iter()
-                        .collect(),
-                )
-                .0["active"],
-            );
+            sent.record("active", &Value::Bool(false));
             link.fingerprint = serde_json::to_value(sent).unwrap_or_default();
             link.active = false;
             link.updated_at = chrono::Utc::now();

@@ -194,12 +194,26 @@ pub enum ObjectType {
     Groups,
 }
 
-impl fmt::Display for ObjectType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+impl ObjectType {
+    /// The name used in files, URLs and JSON: `users` or `groups`.
+    pub fn as_str(self) -> &'static str {
+        match self {
             ObjectType::Users => "users",
             ObjectType::Groups => "groups",
-        })
+        }
+    }
+
+    /// The object type named `users` or `groups`.
+    pub fn parse(name: &str) -> Option<ObjectType> {
+        [ObjectType::Users, ObjectType::Groups]
+            .into_iter()
+            .find(|o| o.as_str() == name)
+    }
+}
+
+impl fmt::Display for ObjectType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

@@ -281,6 +281,11 @@ impl Fingerprint {
         )
     }
 
+    /// Notes that `value` was sent to `path` (alone, as when disabling sends `active`).
+    pub fn record(&mut self, path: &str, value: &Value) {
+        self.0.insert(path.to_string(), hash(value));
+    }
+
     /// The operations that bring the target from what this fingerprint says was sent to
     /// `values`: `replace` for each path whose value changed or is new, `remove` for each path
     /// that had a value and has none now. Empty when nothing changed. Paths that are only set
