@@ -17,6 +17,7 @@
 
 use serde::Serialize;
 
+mod connector;
 mod http;
 pub mod schema;
 mod scim;
@@ -25,6 +26,7 @@ mod scim_client;
 pub mod testing;
 mod xmatters;
 
+pub use connector::{Capabilities, Connector, ListPage};
 pub use schema::{TargetAttribute, TargetObject, TargetSchema};
 pub use scim::ScimTarget;
 pub use scim_client::{filter_eq, OpError, OpErrorKind, ScimClient};

@@ -11,6 +11,7 @@ use steward_scim::PatchOperation;
 
 use crate::http::excerpt;
 use crate::schema::TargetObject;
+use crate::{Capabilities, Connector, ListPage};
 
 /// What kind of failure an operation met.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -276,6 +277,102 @@ impl ScimClient {
             Err(e) if e.kind == OpErrorKind::NotFound => Ok(false),
             Err(e) => Err(e),
         }
+    }
+}
+
+#[async_trait::async_trait]
+impl Connector for ScimClient {
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::default()
+    }
+
+    async fn find(
+        &self,
+        object: TargetObject,
+        attribute: &str,
+        value: &str,
+    ) -> Result<Vec<Value>, OpError> {
+        ScimClient::find(self, object, attribute, value).await
+    }
+
+    async fn list(
+        &self,
+        object: TargetObject,
+        start_index: u64,
+        count: u32,
+    ) -> Result<ListPage, OpError> {
+        let request = self
+            .request(reqwest::Method::GET, &format!("/{}", collection(object)))
+            .query(&[
+                ("startIndex", start_index.to_string()),
+                ("count", count.to_string()),
+            ]);
+        let (status, body) = self.send(request, &[200]).await?;
+        let list = Self::json(status, &body)?;
+        Ok(ListPage {
+            resources: list
+                .get("Resources")
+                .and_then(|r| r.as_array())
+                .cloned()
+                .unwrap_or_default(),
+            total: list.get("totalResults").and_then(|t| t.as_u64()),
+        })
+    }
+
+    async fn create(&self, object: TargetObject, resource: &Value) -> Result<Value, OpError> {
+        ScimClient::create(self, object, resource).await
+    }
+
+    async fn update(
+        &self,
+        object: TargetObject,
+        id: &str,
+        operations: &[PatchOperation],
+        _resource: &Value,
+    ) -> Result<(), OpError> {
+        self.patch(object, id, operations).await
+    }
+
+    async fn delete(&self, object: TargetObject, id: &str) -> Result<bool, OpError> {
+        ScimClient::delete(self, object, id).await
+    }
+
+    async fn change_members(
+        &self,
+        group_id: &str,
+        add: &[String],
+        remove: &[String],
+    ) -> Result<(), OpError> {
+        let members = |ids: &[String]| {
+            Value::Array(
+                ids.iter()
+                    .map(|id| serde_json::json!({"value": id}))
+                    .collect(),
+            )
+        };
+        let mut operations = Vec::new();
+        if !add.is_empty() {
+            operations
+                .push(serde_json::json!({"op": "add", "path": "members", "value": members(add)}));
+        }
+        for id in remove {
+            operations.push(serde_json::json!({"op": "remove", "path": format!("members[value eq {}]", Value::String(id.clone()))}));
+        }
+        if operations.is_empty() {
+            return Ok(());
+        }
+        let body = serde_json::json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": operations,
+        });
+        let request = self
+            .request(
+                reqwest::Method::PATCH,
+                &format!("/Groups/{}", encode(group_id)),
+            )
+            .header("content-type", "application/scim+json")
+            .body(body.to_string());
+        self.send(request, &[200, 204]).await.map(|_| ())
     }
 }
 
