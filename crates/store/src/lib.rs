@@ -10,6 +10,7 @@ pub mod custom;
 pub mod directory;
 pub mod error;
 pub mod import;
+pub mod jobs;
 pub mod model;
 pub mod prefilter;
 pub mod provisioning;
@@ -30,6 +31,9 @@ pub use custom::{
 pub use directory::*;
 pub use error::{StoreError, StoreResult};
 pub use import::{DirectoryImport, UserWrite};
+pub use jobs::{
+    Cycle, CycleCounters, Escrow, Job, JobChange, JobCommand, JobStore, Quarantine, Staged,
+};
 pub use model::*;
 pub use prefilter::{JsonPath, Prefilter, TextOp};
 pub use provisioning::{Link, LogEntry, NewLogEntry, ProvisioningStore};
@@ -268,6 +272,7 @@ pub trait Store:
     + ScimTokenStore
     + ApiTokenStore
     + ProvisioningStore
+    + JobStore
     + ChangeFeed
     + Health
 {
@@ -284,6 +289,7 @@ impl<T> Store for T where
         + ScimTokenStore
         + ApiTokenStore
         + ProvisioningStore
+        + JobStore
         + ChangeFeed
         + Health
 {

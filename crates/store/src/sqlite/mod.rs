@@ -22,6 +22,7 @@ mod application;
 mod custom;
 mod directory;
 mod import;
+mod jobs;
 mod provisioning;
 mod tokens;
 

@@ -8,7 +8,7 @@ use chrono::Utc;
 use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
 
-fn object_type(row: &SqliteRow) -> StoreResult<ObjectType> {
+pub(super) fn object_type(row: &SqliteRow) -> StoreResult<ObjectType> {
     let text: String = row.try_get("object_type")?;
     ObjectType::parse(&text).ok_or_else(|| StoreError::Corrupt(format!("object type {text:?}")))
 }
@@ -18,7 +18,7 @@ fn json(row: &SqliteRow, column: &str) -> StoreResult<serde_json::Value> {
     serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
 }
 
-fn link_from(row: &SqliteRow) -> StoreResult<Link> {
+pub(super) fn link_from(row: &SqliteRow) -> StoreResult<Link> {
     let state: String = row.try_get("state")?;
     Ok(Link {
         application_id: row.try_get("application_id")?,
@@ -31,7 +31,7 @@ fn link_from(row: &SqliteRow) -> StoreResult<Link> {
     })
 }
 
-const LINK_COLUMNS: &str =
+pub(super) const LINK_COLUMNS: &str =
     "application_id, object_type, source_id, target_id, fingerprint, state, updated_at";
 
 impl SqliteStore {

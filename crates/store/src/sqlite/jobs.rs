@@ -1,0 +1,820 @@
+//! [`JobStore`] on SQLite.
+
+use super::provisioning::{link_from, object_type, LINK_COLUMNS};
+use super::SqliteStore;
+use crate::jobs::{
+    Cycle, CycleCounters, Escrow, Job, JobChange, JobCommand, JobStore, Quarantine, Staged,
+};
+use crate::{Link, ObjectType, StoreError, StoreResult};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::sqlite::SqliteRow;
+use sqlx::Row;
+
+const JOB_COLUMNS: &str = "application_id, paused, watermark, lease_owner, lease_until, command,
+    quarantine_reason, quarantine_code, quarantine_since, quarantine_attempts, next_attempt_at,
+    last_full_at, current_cycle_id, updated_at";
+
+fn job_from(row: &SqliteRow) -> StoreResult<Job> {
+    let command: Option<String> = row.try_get("command")?;
+    let reason: Option<String> = row.try_get("quarantine_reason")?;
+    let quarantine = match reason {
+        Some(reason) => Some(Quarantine {
+            code: row
+                .try_get::<Option<String>, _>("quarantine_code")?
+                .unwrap_or_default(),
+            reason,
+            since: row
+                .try_get::<Option<DateTime<Utc>>, _>("quarantine_since")?
+                .unwrap_or_else(Utc::now),
+            attempts: row.try_get::<i64, _>("quarantine_attempts")? as u32,
+            next_attempt_at: row
+                .try_get::<Option<DateTime<Utc>>, _>("next_attempt_at")?
+                .unwrap_or_else(Utc::now),
+        }),
+        None => None,
+    };
+    Ok(Job {
+        application_id: row.try_get("application_id")?,
+        paused: row.try_get("paused")?,
+        watermark: row.try_get("watermark")?,
+        lease_owner: row.try_get("lease_owner")?,
+        lease_until: row.try_get("lease_until")?,
+        command: command.as_deref().and_then(JobCommand::parse),
+        quarantine,
+        last_full_at: row.try_get("last_full_at")?,
+        current_cycle_id: row.try_get("current_cycle_id")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+const CYCLE_COLUMNS: &str =
+    "id, application_id, kind, status, started_at, ended_at, total, done, cursor, counters, message";
+
+fn cycle_from(row: &SqliteRow) -> StoreResult<Cycle> {
+    let counters: String = row.try_get("counters")?;
+    Ok(Cycle {
+        id: row.try_get("id")?,
+        application_id: row.try_get("application_id")?,
+        kind: row.try_get("kind")?,
+        status: row.try_get("status")?,
+        started_at: row.try_get("started_at")?,
+        ended_at: row.try_get("ended_at")?,
+        total: row.try_get::<i64, _>("total")? as u64,
+        done: row.try_get::<i64, _>("done")? as u64,
+        cursor: row.try_get("cursor")?,
+        counters: serde_json::from_str::<CycleCounters>(&counters)
+            .map_err(|e| StoreError::Corrupt(format!("cycle counters: {e}")))?,
+        message: row.try_get("message")?,
+    })
+}
+
+fn escrow_from(row: &SqliteRow) -> StoreResult<Escrow> {
+    Ok(Escrow {
+        object_type: object_type(row)?,
+        source_id: row.try_get("source_id")?,
+        attempts: row.try_get::<i64, _>("attempts")? as u32,
+        next_attempt_at: row.try_get("next_attempt_at")?,
+        error_code: row.try_get("error_code")?,
+        message: row.try_get("message")?,
+    })
+}
+
+fn counters_json(c: &CycleCounters) -> String {
+    serde_json::to_string(c).unwrap_or_else(|_| "{}".into())
+}
+
+impl SqliteStore {
+    async fn ensure_job(&self, application: &str) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO provisioning_jobs (application_id, updated_at) VALUES (?, ?)
+             ON CONFLICT (application_id) DO NOTHING",
+        )
+        .bind(application)
+        .bind(Utc::now())
+        .execute(&self.pool)
+        .await
+        .map_err(|e| {
+            if matches!(&e, sqlx::Error::Database(db) if db.is_foreign_key_violation()) {
+                StoreError::NotFound {
+                    what: "application",
+                    id: application.to_string(),
+                }
+            } else {
+                e.into()
+            }
+        })?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl JobStore for SqliteStore {
+    async fn job(&self, application: &str) -> StoreResult<Job> {
+        self.ensure_job(application).await?;
+        let row = sqlx::query(&format!(
+            "SELECT {JOB_COLUMNS} FROM provisioning_jobs WHERE application_id = ?"
+        ))
+        .bind(application)
+        .fetch_one(&self.pool)
+        .await?;
+        job_from(&row)
+    }
+
+    async fn jobs(&self) -> StoreResult<Vec<Job>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {JOB_COLUMNS} FROM provisioning_jobs ORDER BY application_id"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(job_from).collect()
+    }
+
+    async fn claim_job(
+        &self,
+        application: &str,
+        owner: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        self.ensure_job(application).await?;
+        let claimed = sqlx::query(
+            "UPDATE provisioning_jobs SET lease_owner = ?, lease_until = ?
+             WHERE application_id = ?
+               AND (lease_owner IS NULL OR lease_owner = ? OR lease_until IS NULL OR lease_until < ?)",
+        )
+        .bind(owner)
+        .bind(until)
+        .bind(application)
+        .bind(owner)
+        .bind(now)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(claimed == 1)
+    }
+
+    async fn release_job(&self, application: &str, owner: &str) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE provisioning_jobs SET lease_owner = NULL, lease_until = NULL
+             WHERE application_id = ? AND lease_owner = ?",
+        )
+        .bind(application)
+        .bind(owner)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn update_job(&self, application: &str, change: JobChange) -> StoreResult<Job> {
+        let mut job = self.job(application).await?;
+        if let Some(paused) = change.paused {
+            job.paused = paused;
+        }
+        if let Some(watermark) = change.watermark {
+            job.watermark = watermark;
+        }
+        if let Some(quarantine) = change.quarantine {
+            job.quarantine = quarantine;
+        }
+        if let Some(at) = change.last_full_at {
+            job.last_full_at = at;
+        }
+        if let Some(cycle) = change.current_cycle_id {
+            job.current_cycle_id = cycle;
+        }
+        job.updated_at = Utc::now();
+        let q = job.quarantine.as_ref();
+        sqlx::query(
+            "UPDATE provisioning_jobs SET paused = ?, watermark = ?, quarantine_reason = ?,
+                 quarantine_code = ?, quarantine_since = ?, quarantine_attempts = ?,
+                 next_attempt_at = ?, last_full_at = ?, current_cycle_id = ?, updated_at = ?
+             WHERE application_id = ?",
+        )
+        .bind(job.paused)
+        .bind(job.watermark)
+        .bind(q.map(|q| &q.reason))
+        .bind(q.map(|q| &q.code))
+        .bind(q.map(|q| q.since))
+        .bind(q.map(|q| q.attempts as i64).unwrap_or(0))
+        .bind(q.map(|q| q.next_attempt_at))
+        .bind(job.last_full_at)
+        .bind(&job.current_cycle_id)
+        .bind(job.updated_at)
+        .bind(application)
+        .execute(&self.pool)
+        .await?;
+        Ok(job)
+    }
+
+    async fn send_command(&self, application: &str, command: JobCommand) -> StoreResult<()> {
+        self.ensure_job(application).await?;
+        let mut tx = self.write_tx().await?;
+        let pending: Option<String> =
+            sqlx::query_scalar("SELECT command FROM provisioning_jobs WHERE application_id = ?")
+                .bind(application)
+                .fetch_one(&mut *tx)
+                .await?;
+        let merged = match pending.as_deref().and_then(JobCommand::parse) {
+            Some(p) => p.merge(command),
+            None => command,
+        };
+        sqlx::query("UPDATE provisioning_jobs SET command = ? WHERE application_id = ?")
+            .bind(merged.as_str())
+            .bind(application)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn take_command(&self, application: &str) -> StoreResult<Option<JobCommand>> {
+        let mut tx = self.write_tx().await?;
+        let pending: Option<Option<String>> =
+            sqlx::query_scalar("SELECT command FROM provisioning_jobs WHERE application_id = ?")
+                .bind(application)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some(Some(pending)) = pending else {
+            return Ok(None);
+        };
+        sqlx::query("UPDATE provisioning_jobs SET command = NULL WHERE application_id = ?")
+            .bind(application)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(JobCommand::parse(&pending))
+    }
+
+    async fn reset_job(&self, application: &str, links: bool) -> StoreResult<()> {
+        self.ensure_job(application).await?;
+        let mut tx = self.write_tx().await?;
+        sqlx::query(
+            "UPDATE provisioning_jobs SET watermark = 0, quarantine_reason = NULL,
+                 quarantine_code = NULL, quarantine_since = NULL, quarantine_attempts = 0,
+                 next_attempt_at = NULL, last_full_at = NULL, updated_at = ?
+             WHERE application_id = ?",
+        )
+        .bind(Utc::now())
+        .bind(application)
+        .execute(&mut *tx)
+        .await?;
+        let mut tables = vec!["provisioning_escrow", "provisioning_staged"];
+        if links {
+            tables.extend(["provisioning_links", "provisioning_members"]);
+        }
+        for table in tables {
+            sqlx::query(&format!("DELETE FROM {table} WHERE application_id = ?"))
+                .bind(application)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn start_cycle(&self, application: &str, kind: &str, total: u64) -> StoreResult<Cycle> {
+        let cycle = Cycle {
+            id: uuid::Uuid::new_v4().to_string(),
+            application_id: application.to_string(),
+            kind: kind.to_string(),
+            status: "running".into(),
+            started_at: Utc::now(),
+            ended_at: None,
+            total,
+            done: 0,
+            cursor: None,
+            counters: CycleCounters::default(),
+            message: String::new(),
+        };
+        sqlx::query(
+            "INSERT INTO provisioning_cycles (id, application_id, kind, status, started_at, total)
+             VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&cycle.id)
+        .bind(application)
+        .bind(kind)
+        .bind(&cycle.status)
+        .bind(cycle.started_at)
+        .bind(total as i64)
+        .execute(&self.pool)
+        .await?;
+        Ok(cycle)
+    }
+
+    async fn save_cycle_progress(&self, cycle: &Cycle) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE provisioning_cycles SET total = ?, done = ?, cursor = ?, counters = ?
+             WHERE id = ?",
+        )
+        .bind(cycle.total as i64)
+        .bind(cycle.done as i64)
+        .bind(&cycle.cursor)
+        .bind(counters_json(&cycle.counters))
+        .bind(&cycle.id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn finish_cycle(&self, cycle: &Cycle) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE provisioning_cycles SET status = ?, ended_at = ?, total = ?, done = ?,
+                 cursor = ?, counters = ?, message = ?
+             WHERE id = ?",
+        )
+        .bind(&cycle.status)
+        .bind(cycle.ended_at.unwrap_or_else(Utc::now))
+        .bind(cycle.total as i64)
+        .bind(cycle.done as i64)
+        .bind(&cycle.cursor)
+        .bind(counters_json(&cycle.counters))
+        .bind(&cycle.message)
+        .bind(&cycle.id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn cycle(&self, id: &str) -> StoreResult<Option<Cycle>> {
+        let row = sqlx::query(&format!(
+            "SELECT {CYCLE_COLUMNS} FROM provisioning_cycles WHERE id = ?"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(cycle_from).transpose()
+    }
+
+    async fn cycles(&self, application: &str, limit: u32) -> StoreResult<Vec<Cycle>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {CYCLE_COLUMNS} FROM provisioning_cycles WHERE application_id = ?
+             ORDER BY started_at DESC, rowid DESC LIMIT ?"
+        ))
+        .bind(application)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(cycle_from).collect()
+    }
+
+    async fn escrow(
+        &self,
+        application: &str,
+        object_type: ObjectType,
+        source_id: &str,
+        next_attempt_at: DateTime<Utc>,
+        error_code: Option<&str>,
+        message: &str,
+    ) -> StoreResult<u32> {
+        let attempts: i64 = sqlx::query_scalar(
+            "INSERT INTO provisioning_escrow
+                 (application_id, object_type, source_id, attempts, next_attempt_at, error_code, message)
+             VALUES (?, ?, ?, 1, ?, ?, ?)
+             ON CONFLICT (application_id, object_type, source_id) DO UPDATE SET
+                 attempts = attempts + 1, next_attempt_at = excluded.next_attempt_at,
+                 error_code = excluded.error_code, message = excluded.message
+             RETURNING attempts",
+        )
+        .bind(application)
+        .bind(object_type.as_str())
+        .bind(source_id)
+        .bind(next_attempt_at)
+        .bind(error_code)
+        .bind(message)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(attempts as u32)
+    }
+
+    async fn clear_escrow(
+        &self,
+        application: &str,
+        object_type: ObjectType,
+        source_id: &str,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "DELETE FROM provisioning_escrow
+             WHERE application_id = ? AND object_type = ? AND source_id = ?",
+        )
+        .bind(application)
+        .bind(object_type.as_str())
+        .bind(source_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn due_escrow(
+        &self,
+        application: &str,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<Escrow>> {
+        let rows = sqlx::query(
+            "SELECT object_type, source_id, attempts, next_attempt_at, error_code, message
+             FROM provisioning_escrow WHERE application_id = ? AND next_attempt_at <= ?
+             ORDER BY next_attempt_at LIMIT ?",
+        )
+        .bind(application)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(escrow_from).collect()
+    }
+
+    async fn escrowed(&self, application: &str, limit: u32) -> StoreResult<Vec<Escrow>> {
+        let rows = sqlx::query(
+            "SELECT object_type, source_id, attempts, next_attempt_at, error_code, message
+             FROM provisioning_escrow WHERE application_id = ?
+             ORDER BY next_attempt_at LIMIT ?",
+        )
+        .bind(application)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(escrow_from).collect()
+    }
+
+    async fn stage(&self, application: &str, s: &Staged) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO provisioning_staged (application_id, object_type, source_id, source_name,
+                 target_id, action, reason, cycle_id, staged_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (application_id, object_type, source_id) DO UPDATE SET
+                 source_name = excluded.source_name, target_id = excluded.target_id,
+                 action = excluded.action, reason = excluded.reason,
+                 cycle_id = excluded.cycle_id, staged_at = excluded.staged_at",
+        )
+        .bind(application)
+        .bind(s.object_type.as_str())
+        .bind(&s.source_id)
+        .bind(&s.source_name)
+        .bind(&s.target_id)
+        .bind(&s.action)
+        .bind(&s.reason)
+        .bind(&s.cycle_id)
+        .bind(s.staged_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn staged(&self, application: &str, limit: u32) -> StoreResult<Vec<Staged>> {
+        let rows = sqlx::query(
+            "SELECT object_type, source_id, source_name, target_id, action, reason, cycle_id,
+                    staged_at
+             FROM provisioning_staged WHERE application_id = ?
+             ORDER BY source_name, source_id LIMIT ?",
+        )
+        .bind(application)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(Staged {
+                    object_type: object_type(row)?,
+                    source_id: row.try_get("source_id")?,
+                    source_name: row.try_get("source_name")?,
+                    target_id: row.try_get("target_id")?,
+                    action: row.try_get("action")?,
+                    reason: row.try_get("reason")?,
+                    cycle_id: row.try_get("cycle_id")?,
+                    staged_at: row.try_get("staged_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn count_staged(&self, application: &str) -> StoreResult<u64> {
+        let n: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM provisioning_staged WHERE application_id = ?")
+                .bind(application)
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(n as u64)
+    }
+
+    async fn unstage(
+        &self,
+        application: &str,
+        object_type: ObjectType,
+        source_id: &str,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "DELETE FROM provisioning_staged
+             WHERE application_id = ? AND object_type = ? AND source_id = ?",
+        )
+        .bind(application)
+        .bind(object_type.as_str())
+        .bind(source_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn links(
+        &self,
+        application: &str,
+        object_type: ObjectType,
+        source_ids: &[String],
+    ) -> StoreResult<Vec<Link>> {
+        let mut links = Vec::with_capacity(source_ids.len());
+        // SQLite allows 32766 parameters; stay far below.
+        for chunk in source_ids.chunks(500) {
+            let marks = vec!["?"; chunk.len()].join(", ");
+            let sql = format!(
+                "SELECT {LINK_COLUMNS} FROM provisioning_links
+                 WHERE application_id = ? AND object_type = ? AND source_id IN ({marks})"
+            );
+            let mut query = sqlx::query(&sql)
+                .bind(application)
+                .bind(object_type.as_str());
+            for id in chunk {
+                query = query.bind(id);
+            }
+            for row in query.fetch_all(&self.pool).await? {
+                links.push(link_from(&row)?);
+            }
+        }
+        Ok(links)
+    }
+
+    async fn scan_links(
+        &self,
+        application: &str,
+        object_type: ObjectType,
+        after: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<Link>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {LINK_COLUMNS} FROM provisioning_links
+             WHERE application_id = ? AND object_type = ? AND source_id > ?
+             ORDER BY source_id LIMIT ?"
+        ))
+        .bind(application)
+        .bind(object_type.as_str())
+        .bind(after.unwrap_or(""))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(link_from).collect()
+    }
+
+    async fn sent_members(&self, application: &str, group_id: &str) -> StoreResult<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT member_id FROM provisioning_members
+             WHERE application_id = ? AND group_id = ? ORDER BY member_id",
+        )
+        .bind(application)
+        .bind(group_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn record_sent_members(
+        &self,
+        application: &str,
+        group_id: &str,
+        added: &[String],
+        removed: &[String],
+    ) -> StoreResult<()> {
+        let mut tx = self.write_tx().await?;
+        for id in added {
+            sqlx::query(
+                "INSERT INTO provisioning_members (application_id, group_id, member_id)
+                 VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+            )
+            .bind(application)
+            .bind(group_id)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for id in removed {
+            sqlx::query(
+                "DELETE FROM provisioning_members
+                 WHERE application_id = ? AND group_id = ? AND member_id = ?",
+            )
+            .bind(application)
+            .bind(group_id)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ApplicationStore, ProvisioningStore};
+    use chrono::Duration;
+
+    #[tokio::test]
+    async fn one_owner_holds_a_job_until_its_lease_expires() {
+        let store = SqliteStore::in_memory().await.unwrap();
+        let app = store.create_application("custom-scim", "HR").await.unwrap();
+        let now = Utc::now();
+        let minute = now + Duration::minutes(1);
+        assert!(store.claim_job(&app.id, "a", now, minute).await.unwrap());
+        assert!(!store.claim_job(&app.id, "b", now, minute).await.unwrap());
+        // The holder renews; after expiry another may take it.
+        assert!(store.claim_job(&app.id, "a", now, minute).await.unwrap());
+        let later = minute + Duration::seconds(1);
+        assert!(store
+            .claim_job(&app.id, "b", later, later + Duration::minutes(1))
+            .await
+            .unwrap());
+        store.release_job(&app.id, "a").await.unwrap();
+        assert_eq!(
+            store.job(&app.id).await.unwrap().lease_owner.as_deref(),
+            Some("b"),
+            "a release by a former owner changes nothing"
+        );
+        store.release_job(&app.id, "b").await.unwrap();
+        assert!(store.claim_job(&app.id, "a", now, minute).await.unwrap());
+        let err = store.claim_job("nope", "a", now, minute).await.unwrap_err();
+        assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
+    }
+
+    #[tokio::test]
+    async fn commands_merge_and_are_taken_once() {
+        let store = SqliteStore::in_memory().await.unwrap();
+        let app = store.create_application("custom-scim", "HR").await.unwrap();
+        store
+            .send_command(&app.id, JobCommand::Restart)
+            .await
+            .unwrap();
+        store.send_command(&app.id, JobCommand::Run).await.unwrap();
+        assert_eq!(
+            store.take_command(&app.id).await.unwrap(),
+            Some(JobCommand::Restart)
+        );
+        assert_eq!(store.take_command(&app.id).await.unwrap(), None);
+        store
+            .send_command(&app.id, JobCommand::DryRun)
+            .await
+            .unwrap();
+        store
+            .send_command(&app.id, JobCommand::RestartFull)
+            .await
+            .unwrap();
+        assert_eq!(
+            store.take_command(&app.id).await.unwrap(),
+            Some(JobCommand::RestartFull)
+        );
+    }
+
+    #[tokio::test]
+    async fn escrow_counts_attempts_and_reset_forgets_progress() {
+        let store = SqliteStore::in_memory().await.unwrap();
+        let app = store.create_application("custom-scim", "HR").await.unwrap();
+        let now = Utc::now();
+        for expected in 1..=3 {
+            let n = store
+                .escrow(
+                    &app.id,
+                    ObjectType::User,
+                    "u1",
+                    now,
+                    Some("ENG-TARGET"),
+                    "500",
+                )
+                .await
+                .unwrap();
+            assert_eq!(n, expected);
+        }
+        store
+            .escrow(
+                &app.id,
+                ObjectType::User,
+                "u2",
+                now + Duration::hours(1),
+                None,
+                "later",
+            )
+            .await
+            .unwrap();
+        let due = store.due_escrow(&app.id, now, 10).await.unwrap();
+        assert_eq!(due.len(), 1);
+        assert_eq!((due[0].source_id.as_str(), due[0].attempts), ("u1", 3));
+
+        let job = store
+            .update_job(
+                &app.id,
+                JobChange {
+                    watermark: Some(42),
+                    quarantine: Some(Some(Quarantine {
+                        code: "ENG-AUTH".into(),
+                        reason: "401".into(),
+                        since: now,
+                        attempts: 2,
+                        next_attempt_at: now,
+                    })),
+                    ..JobChange::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(job.watermark, 42);
+        assert_eq!(
+            store
+                .job(&app.id)
+                .await
+                .unwrap()
+                .quarantine
+                .unwrap()
+                .attempts,
+            2
+        );
+        store
+            .stage(
+                &app.id,
+                &Staged {
+                    object_type: ObjectType::User,
+                    source_id: "u3".into(),
+                    source_name: "Ada".into(),
+                    target_id: "t3".into(),
+                    action: "disable".into(),
+                    reason: "unassigned".into(),
+                    cycle_id: "c".into(),
+                    staged_at: now,
+                },
+            )
+            .await
+            .unwrap();
+        store
+            .save_link(&Link {
+                application_id: app.id.clone(),
+                object_type: ObjectType::User,
+                source_id: "u1".into(),
+                target_id: "t1".into(),
+                fingerprint: serde_json::json!({}),
+                active: true,
+                updated_at: now,
+            })
+            .await
+            .unwrap();
+        assert_eq!(store.count_staged(&app.id).await.unwrap(), 1);
+
+        store.reset_job(&app.id, false).await.unwrap();
+        let job = store.job(&app.id).await.unwrap();
+        assert_eq!((job.watermark, job.quarantine), (0, None));
+        assert!(store.escrowed(&app.id, 10).await.unwrap().is_empty());
+        assert_eq!(store.count_staged(&app.id).await.unwrap(), 0);
+        let ids = ["u1".to_string(), "u9".to_string()];
+        assert_eq!(
+            store
+                .links(&app.id, ObjectType::User, &ids)
+                .await
+                .unwrap()
+                .len(),
+            1,
+            "a plain restart keeps the links"
+        );
+        store.reset_job(&app.id, true).await.unwrap();
+        assert!(store
+            .links(&app.id, ObjectType::User, &ids)
+            .await
+            .unwrap()
+            .is_empty());
+    }
+
+    #[tokio::test]
+    async fn cycles_record_progress_and_members_sent_are_kept() {
+        let store = SqliteStore::in_memory().await.unwrap();
+        let app = store.create_application("custom-scim", "HR").await.unwrap();
+        let mut cycle = store.start_cycle(&app.id, "initial", 10).await.unwrap();
+        cycle.done = 4;
+        cycle.cursor = Some("u4".into());
+        cycle.counters.created = 4;
+        store.save_cycle_progress(&cycle).await.unwrap();
+        let read = store.cycle(&cycle.id).await.unwrap().unwrap();
+        assert_eq!((read.done, read.cursor.as_deref()), (4, Some("u4")));
+        assert_eq!(read.counters.created, 4);
+        cycle.status = "completed".into();
+        store.finish_cycle(&cycle).await.unwrap();
+        let listed = store.cycles(&app.id, 5).await.unwrap();
+        assert_eq!(listed[0].status, "completed");
+        assert!(listed[0].ended_at.is_some());
+
+        let ids = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        store
+            .record_sent_members(&app.id, "g", &ids(&["b", "a", "c"]), &[])
+            .await
+            .unwrap();
+        store
+            .record_sent_members(&app.id, "g", &ids(&["d"]), &ids(&["b"]))
+            .await
+            .unwrap();
+        assert_eq!(
+            store.sent_members(&app.id, "g").await.unwrap(),
+            ids(&["a", "c", "d"])
+        );
+    }
+}
