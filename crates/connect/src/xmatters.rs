@@ -1,7 +1,11 @@
 //! xMatters targets: Test Connection over the xMatters REST API (`/api/xm/1`, not SCIM), with
-//! an admin's user name and password (HTTP Basic).
+//! an admin's user name and password (HTTP Basic), and the engine's connector for people
+//! ([`XmattersConnector`]).
 
 use std::time::Duration;
+
+mod connector;
+pub use connector::XmattersConnector;
 
 use crate::http::{common_advice, Endpoint};
 use crate::{Failure, Step, Success};
