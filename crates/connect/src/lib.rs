@@ -25,6 +25,8 @@ mod scim;
 mod scim_client;
 #[cfg(feature = "testing")]
 pub mod testing;
+#[cfg(feature = "testing")]
+pub mod testing_xmatters;
 mod xmatters;
 
 pub use connector::{Capabilities, Connector, ListPage};
