@@ -1,11 +1,15 @@
 //! What the requests of every connector share: building the address, sending with a timeout,
 //! and turning whatever goes wrong into a [`Failure`] that names the [`Step`], with the hint
-//! the kind of target gives for it ([`Advice`]).
+//! the kind of target gives for it ([`Advice`]). For the engine's operations: one
+//! classification of HTTP answers into [`OpError`]s ([`status_error`], [`send_op`]) for every
+//! kind of target.
 
 use std::error::Error as _;
 use std::time::Duration;
 
-use crate::{Failure, Step};
+use serde_json::Value;
+
+use crate::{Failure, OpError, OpErrorKind, Step};
 
 /// What a kind of target tells the admin to try after `step` failed at `host`; `status` is the
 /// HTTP status when there was an answer. Hints that do not depend on the target come from
@@ -168,9 +172,144 @@ impl Endpoint {
     }
 }
 
+/// The [`OpError`] for a transport failure (the request got no HTTP answer).
+pub(crate) fn transport_error(e: &reqwest::Error) -> OpError {
+    OpError {
+        kind: if e.is_timeout() {
+            OpErrorKind::Timeout
+        } else {
+            OpErrorKind::Transport
+        },
+        status: None,
+        retry_after: None,
+        scim_type: None,
+        detail: chain(e),
+    }
+}
+
+/// What `Retry-After` asks for, in its seconds form (the HTTP-date form is not read).
+pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    headers
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs)
+}
+
+/// The [`OpError`] for an HTTP answer an operation did not expect, the same for every kind of
+/// target: 401 and 403 authentication, 404 not found, 409 conflict, 429 rate limited (with
+/// `Retry-After`), 5xx the target's own failure, any other status rejected. The detail is the
+/// body's `detail` (SCIM) or `message` (xMatters), else the start of the body.
+pub(crate) fn status_error(
+    status: u16,
+    headers: &reqwest::header::HeaderMap,
+    body: &str,
+) -> OpError {
+    let parsed: Option<Value> = serde_json::from_str(body).ok();
+    let field = |k: &str| {
+        parsed
+            .as_ref()
+            .and_then(|v| v.get(k))
+            .and_then(|v| v.as_str())
+            .filter(|v| !v.trim().is_empty())
+            .map(str::to_string)
+    };
+    let kind = match status {
+        401 | 403 => OpErrorKind::Authentication,
+        404 => OpErrorKind::NotFound,
+        409 => OpErrorKind::Conflict,
+        429 => OpErrorKind::RateLimited,
+        500..=599 => OpErrorKind::ServerError,
+        _ => OpErrorKind::Rejected,
+    };
+    OpError {
+        kind,
+        status: Some(status),
+        retry_after: retry_after(headers),
+        scim_type: field("scimType"),
+        detail: field("detail")
+            .or_else(|| field("message"))
+            .or_else(|| excerpt(body))
+            .unwrap_or_else(|| format!("HTTP {status} with no body")),
+    }
+}
+
+/// Sends an operation's request and reads the answer: the status and body when the status is
+/// one of `ok`, otherwise its [`status_error`]; a [`transport_error`] when there is no answer.
+pub(crate) async fn send_op(
+    request: reqwest::RequestBuilder,
+    ok: &[u16],
+) -> Result<(u16, String), OpError> {
+    let response = request.send().await.map_err(|e| transport_error(&e))?;
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = response.text().await.map_err(|e| transport_error(&e))?;
+    if ok.contains(&status) {
+        Ok((status, body))
+    } else {
+        Err(status_error(status, &headers, &body))
+    }
+}
+
+/// Percent-encodes an id (or an xMatters targetName) for one path segment.
+pub(crate) fn path_segment(id: &str) -> String {
+    id.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn answers_are_classified_by_status() {
+        let mut headers = reqwest::header::HeaderMap::new();
+        let kind = |status| status_error(status, &headers, "").kind;
+        assert_eq!(kind(401), OpErrorKind::Authentication);
+        assert_eq!(kind(403), OpErrorKind::Authentication);
+        assert_eq!(kind(404), OpErrorKind::NotFound);
+        assert_eq!(kind(409), OpErrorKind::Conflict);
+        assert_eq!(kind(400), OpErrorKind::Rejected);
+        assert_eq!(kind(503), OpErrorKind::ServerError);
+        headers.insert(reqwest::header::RETRY_AFTER, "7".parse().unwrap());
+        let limited = status_error(429, &headers, "");
+        assert_eq!(limited.kind, OpErrorKind::RateLimited);
+        assert_eq!(limited.retry_after, Some(Duration::from_secs(7)));
+        assert_eq!(limited.detail, "HTTP 429 with no body");
+    }
+
+    #[test]
+    fn the_detail_is_the_targets_own_words() {
+        let headers = reqwest::header::HeaderMap::new();
+        let scim = status_error(
+            409,
+            &headers,
+            r#"{"scimType":"uniqueness","detail":"userName taken"}"#,
+        );
+        assert_eq!(scim.scim_type.as_deref(), Some("uniqueness"));
+        assert_eq!(scim.detail, "userName taken");
+        let xmatters = status_error(
+            404,
+            &headers,
+            r#"{"code":404,"reason":"Not Found","message":"Could not find a person"}"#,
+        );
+        assert_eq!(xmatters.detail, "Could not find a person");
+        assert_eq!(status_error(500, &headers, " oops ").detail, "oops");
+    }
+
+    #[test]
+    fn path_segments_are_encoded() {
+        assert_eq!(path_segment("a b/c"), "a%20b%2Fc");
+        assert_eq!(path_segment("ada@example.com"), "ada%40example.com");
+        assert_eq!(path_segment("3f2a-9"), "3f2a-9");
+    }
 
     #[test]
     fn excerpts_are_short() {

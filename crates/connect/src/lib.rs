@@ -10,7 +10,8 @@
 //! attributes an admin can map to, as Entra-style paths ([`schema`]).
 //!
 //! For xMatters, whose REST API is not SCIM: Test Connection as `GET /api/xm/1/people?limit=1`
-//! with the admin's user name and password ([`XmattersTarget`]).
+//! with the admin's user name and password ([`XmattersTarget`]), and the engine's connector for
+//! xMatters people and their e-mail devices ([`XmattersConnector`]).
 
 // Tests state their expectations with unwrap; production code may not.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
@@ -24,13 +25,15 @@ mod scim;
 mod scim_client;
 #[cfg(feature = "testing")]
 pub mod testing;
+#[cfg(feature = "testing")]
+pub mod testing_xmatters;
 mod xmatters;
 
 pub use connector::{Capabilities, Connector, ListPage};
 pub use schema::{TargetAttribute, TargetObject, TargetSchema};
 pub use scim::ScimTarget;
 pub use scim_client::{filter_eq, OpError, OpErrorKind, ScimClient};
-pub use xmatters::XmattersTarget;
+pub use xmatters::{XmattersConnector, XmattersTarget};
 
 /// Where a connection attempt failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

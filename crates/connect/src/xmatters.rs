@@ -1,7 +1,11 @@
 //! xMatters targets: Test Connection over the xMatters REST API (`/api/xm/1`, not SCIM), with
-//! an admin's user name and password (HTTP Basic).
+//! an admin's user name and password (HTTP Basic), and the engine's connector for people
+//! ([`XmattersConnector`]).
 
 use std::time::Duration;
+
+mod connector;
+pub use connector::XmattersConnector;
 
 use crate::http::{common_advice, Endpoint};
 use crate::{Failure, Step, Success};
@@ -27,7 +31,11 @@ fn advice(step: Step, status: Option<u16>, host: &str) -> String {
         (Step::Dns, _) => format!("The host name {host} does not resolve. Check the Domain: {DOMAIN}."),
         (Step::TcpConnect, _) => format!("Nothing accepts connections at {host}. Check the Domain and that Steward's server can reach xMatters (firewall, proxy)."),
         (Step::Timeout, _) => format!("{host} did not answer in time. Check the Domain and that Steward's server can reach xMatters (firewall, proxy)."),
-        (Step::Authentication, _) => "Check the Admin Username and Password by signing in to xMatters with them. The account needs a web login of its own (not only single sign-on) and roles that may use the REST API and manage people, such as REST Web Service User with Person Supervisor, or Company Admin.".into(),
+        // Role names from xMatters' REST API documentation (REST Web Service User) and its list
+        // of default roles (Person Supervisor, Company Supervisor); companies can rename or
+        // customise roles, hence "such as".
+        (Step::Authentication, Some(403)) => "xMatters accepted the Admin Username and Password, but the account may not do this through the REST API (403). Give it roles that may use the REST API and add and edit people, such as REST Web Service User, Person Supervisor or Company Supervisor (your company's roles may be named differently).".into(),
+        (Step::Authentication, _) => "Check the Admin Username and Password. The REST API takes the account's own xMatters password, not a single sign-on login. Signing in to xMatters with them is a quick check, unless the account only has the REST Web Service User role, which is not meant for the web interface. The account also needs roles that may add and edit people, such as REST Web Service User, Person Supervisor or Company Supervisor.".into(),
         (Step::HttpStatus, Some(404)) => format!("{host} has no xMatters REST API ({API}): the Domain is probably wrong. It is {DOMAIN}."),
         (Step::HttpStatus, None) => "The request could not be completed; check the Domain.".into(),
         (Step::NotXmatters, _) => format!("{host} does not answer as the xMatters REST API does. Check the Domain: it should be your xMatters instance, {DOMAIN}."),

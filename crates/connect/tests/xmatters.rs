@@ -108,6 +108,8 @@ async fn a_wrong_password_or_a_missing_role_fails_at_authentication() {
         (Step::Authentication, Some(403)),
         "{no_role:?}"
     );
+    assert!(no_role.hint.contains("accepted"), "{}", no_role.hint);
+    assert!(!no_role.hint.contains("Company Admin"), "{}", no_role.hint);
 }
 
 #[tokio::test]
