@@ -5,10 +5,11 @@
 -- One job per application. A worker holds it with a lease (owner and expiry) so that only one
 -- process runs it. `watermark` is the last change-feed sequence number fully handled.
 -- `command` is the admin's pending command (run, restart, restart_full, allow_deletes,
--- dry_run), taken by the worker; pause is a state, not a command.
+-- dry_run), taken by the worker; pause is a state, not a command. A new job is paused:
+-- provisioning starts when an admin turns it on, as in Entra.
 CREATE TABLE provisioning_jobs (
     application_id      TEXT PRIMARY KEY REFERENCES applications (id) ON DELETE CASCADE,
-    paused              INTEGER NOT NULL DEFAULT 0,
+    paused              INTEGER NOT NULL DEFAULT 1,
     watermark           INTEGER NOT NULL DEFAULT 0,
     lease_owner         TEXT,
     lease_until         TEXT,

@@ -72,6 +72,21 @@ pub async fn run(config: Config, warnings: Vec<String>) -> anyhow::Result<()> {
         leptos_options.output_name = "steward".into();
     }
 
+    let secrets = Arc::new(steward_app::server::secrets::Sealer::new(key.bytes()));
+    let gallery = Arc::new(
+        steward_gallery::Gallery::builtin()
+            .context("the built-in application gallery does not load")?,
+    );
+    let engine_host = Arc::new(steward_app::server::provisioning::EngineHost::new(
+        store.clone(),
+        secrets.clone(),
+        gallery.clone(),
+    ));
+    let engine = steward_engine::Engine::new(
+        store.clone(),
+        engine_host.clone(),
+        steward_engine::EngineOptions::default(),
+    );
     let state = PortalState {
         leptos_options,
         store: store.clone(),
@@ -84,11 +99,10 @@ pub async fn run(config: Config, warnings: Vec<String>) -> anyhow::Result<()> {
         }),
         imports: Default::default(),
         schemas: Default::default(),
-        secrets: Arc::new(steward_app::server::secrets::Sealer::new(key.bytes())),
-        gallery: Arc::new(
-            steward_gallery::Gallery::builtin()
-                .context("the built-in application gallery does not load")?,
-        ),
+        secrets,
+        gallery,
+        engine: engine.clone(),
+        engine_host,
     };
     state
         .schemas
@@ -113,6 +127,7 @@ pub async fn run(config: Config, warnings: Vec<String>) -> anyhow::Result<()> {
     tracing::info!(address = %local, "Steward is listening on http://{local}");
 
     let housekeeping = tokio::spawn(housekeeping(store));
+    let engine_task = engine.start();
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
@@ -121,6 +136,8 @@ pub async fn run(config: Config, warnings: Vec<String>) -> anyhow::Result<()> {
     .await
     .context("the HTTP server failed")?;
     housekeeping.abort();
+    engine.shutdown();
+    let _ = tokio::time::timeout(Duration::from_secs(10), engine_task).await;
     tracing::info!("Steward stopped");
     Ok(())
 }

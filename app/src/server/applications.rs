@@ -6,6 +6,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
+use super::provisioning::{mappings_of, settings_of};
 use super::{internal, set_status, store_error, Actor, AuditEntry, PortalState};
 use crate::api::{
     ApplicationDetail, ApplicationRow, AssignmentPage, AssignmentRow, CredentialView, GalleryTile,
@@ -71,12 +72,12 @@ pub async fn list(state: &PortalState, actor: &Actor) -> Result<Vec<ApplicationR
         .collect())
 }
 
-fn not_found(what: &str, id: &str) -> AppError {
+pub(crate) fn not_found(what: &str, id: &str) -> AppError {
     set_status(404);
     AppError::new(ErrorCode::NotFound, format!("There is no {what} {id:?}."))
 }
 
-fn invalid(errors: Vec<FieldError>) -> AppError {
+pub(crate) fn invalid(errors: Vec<FieldError>) -> AppError {
     set_status(422);
     AppError::invalid(errors)
 }
@@ -181,17 +182,6 @@ pub async fn get(
 
 /// The stored settings, with defaults (the entry's cycle interval among them) for what was
 /// never set.
-fn settings_of(app: &Application, entry: &Entry) -> ProvisioningSettings {
-    let defaults = ProvisioningSettings {
-        cycle_interval_minutes: entry.cycle_interval_minutes,
-        ..Default::default()
-    };
-    if app.settings.as_object().is_none_or(|m| m.is_empty()) {
-        return defaults;
-    }
-    serde_json::from_value(app.settings.clone()).unwrap_or(defaults)
-}
-
 /// The general part of an application: name, provisioning mode, owners and app roles.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -658,16 +648,6 @@ impl From<Result<steward_connect::Success, steward_connect::Failure>> for TestRe
 
 /// The application's mappings: its own once saved, else its entry's defaults. Mappings saved
 /// by an older Steward that no longer read fall back to the defaults, with an error logged.
-fn mappings_of(app: &Application, entry: &Entry) -> AppMappings {
-    match &app.mappings {
-        None => AppMappings::defaults(entry),
-        Some(json) => serde_json::from_value(json.clone()).unwrap_or_else(|e| {
-            tracing::error!(application = %app.id, error = %e, "stored mappings do not read; using the gallery defaults");
-            AppMappings::defaults(entry)
-        }),
-    }
-}
-
 /// Attributes the target's `/Schemas` offered when last read, as cached on the application.
 #[derive(Clone, Debug, serde::Deserialize)]
 struct CachedTargetAttribute {
@@ -1231,18 +1211,6 @@ async fn find_directory_object(
 }
 
 /// The stored value of a credential field, opened when it is a secret.
-fn credential(
-    state: &PortalState,
-    stored: &[StoredCredential],
-    name: &str,
-) -> Result<String, AppError> {
-    match stored.iter().find(|s| s.field == name) {
-        Some(s) if s.encrypted => state.secrets.open(&s.value).map_err(internal),
-        Some(s) => Ok(s.value.clone()),
-        None => Ok(String::new()),
-    }
-}
-
 /// Provisions one directory user now, through the engine's own path, and returns its trace
 /// (import, scope with each clause, matching, the request sent, references).
 pub async fn provision_on_demand(
@@ -1253,33 +1221,15 @@ pub async fn provision_on_demand(
     dry_run: bool,
 ) -> Result<steward_engine::Outcome, AppError> {
     actor.require(ROLE)?;
-    let (app, entry) = load(state, id).await?;
-    if entry.connector != Connector::Scim {
-        return Err(invalid(vec![FieldError::new(
-            "who",
-            format!("Provisioning {} arrives with its connector.", entry.name),
-        )]));
-    }
+    let (app, _) = load(state, id).await?;
     let resource = find_directory_object(state, ObjectType::Users, who).await?;
     let user_id = resource["id"].as_str().unwrap_or_default().to_string();
-    let stored = state.store.credentials(&app.id).await.map_err(internal)?;
-    let client = steward_connect::ScimClient::new(
-        &credential(state, &stored, "tenant_url")?,
-        &credential(state, &stored, "secret_token")?,
-        std::time::Duration::from_secs(30),
-    )
-    .map_err(internal)?;
-    let mappings = mappings_of(&app, &entry);
-    let settings = settings_of(&app, &entry);
-    let ctx = steward_engine::AppContext {
-        app: &app,
-        entry: &entry,
-        mappings: &mappings,
-        settings: &settings,
-        client: &client,
-        dry_run,
-    };
-    let outcome = steward_engine::provision_user(state.store.as_ref(), &ctx, &user_id)
+    let ctx = state
+        .engine_host
+        .context(app.clone())
+        .await
+        .map_err(internal)?;
+    let outcome = steward_engine::provision_user(state.store.as_ref(), &ctx, &user_id, dry_run)
         .await
         .map_err(store_error)?;
     let log = AuditEntry::new("application.provision_on_demand", &app.name)

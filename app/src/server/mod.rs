@@ -8,6 +8,7 @@ pub mod auth;
 pub mod import;
 pub mod json_diff;
 pub mod middleware;
+pub mod provisioning;
 pub mod schemas;
 pub mod secrets;
 pub mod tokens;
@@ -38,6 +39,9 @@ pub struct PortalState {
     pub secrets: Arc<secrets::Sealer>,
     /// The application gallery (built-in entries).
     pub gallery: Arc<steward_gallery::Gallery>,
+    /// The provisioning engine (jobs, cycles) and its host (prepares applications for it).
+    pub engine: Arc<steward_engine::Engine>,
+    pub engine_host: Arc<provisioning::EngineHost>,
 }
 
 impl FromRef<PortalState> for LeptosOptions {

@@ -54,6 +54,9 @@ pub trait ApplicationStore: Send + Sync {
     ) -> StoreResult<Application>;
     /// Keeps what the target's `/Schemas` offered; a cache, so not version-checked.
     async fn set_target_schema(&self, id: &str, schema: serde_json::Value) -> StoreResult<()>;
+    /// Clears `full_sync_required` after a full cycle, unless the application changed since
+    /// `seen_version` (then the change's own full cycle is still owed); `false` then.
+    async fn clear_full_sync(&self, id: &str, seen_version: i64) -> StoreResult<bool>;
     /// Sets the given credential fields (others keep their values), bumping the version;
     /// version-checked like [`Self::update_application`].
     async fn set_credentials(

@@ -252,7 +252,7 @@ pub struct Member {
     pub member_type: MemberType,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum ObjectType {
     User,
     Group,

@@ -195,16 +195,18 @@ pub trait JobStore: Send + Sync {
     /// Newest first.
     async fn cycles(&self, application: &str, limit: u32) -> StoreResult<Vec<Cycle>>;
 
-    /// Records a failed attempt: the attempts so far (this one included).
+    /// Records a failed attempt at `now`; the next attempt waits `delays[n - 1]` seconds
+    /// after the n-th failure (the last delay repeats).
     async fn escrow(
         &self,
         application: &str,
         object_type: ObjectType,
         source_id: &str,
-        next_attempt_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+        delays: &[u64],
         error_code: Option<&str>,
         message: &str,
-    ) -> StoreResult<u32>;
+    ) -> StoreResult<Escrow>;
     async fn clear_escrow(
         &self,
         application: &str,

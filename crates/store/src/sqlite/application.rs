@@ -179,6 +179,17 @@ impl ApplicationStore for SqliteStore {
         touched(done.rows_affected(), id)
     }
 
+    async fn clear_full_sync(&self, id: &str, seen_version: i64) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE applications SET full_sync_required = 0 WHERE id = ? AND version = ?",
+        )
+        .bind(id)
+        .bind(seen_version)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     async fn set_credentials(
         &self,
         id: &str,

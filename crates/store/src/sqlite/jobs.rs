@@ -363,28 +363,54 @@ impl JobStore for SqliteStore {
         application: &str,
         object_type: ObjectType,
         source_id: &str,
-        next_attempt_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+        delays: &[u64],
         error_code: Option<&str>,
         message: &str,
-    ) -> StoreResult<u32> {
-        let attempts: i64 = sqlx::query_scalar(
-            "INSERT INTO provisioning_escrow
-                 (application_id, object_type, source_id, attempts, next_attempt_at, error_code, message)
-             VALUES (?, ?, ?, 1, ?, ?, ?)
-             ON CONFLICT (application_id, object_type, source_id) DO UPDATE SET
-                 attempts = attempts + 1, next_attempt_at = excluded.next_attempt_at,
-                 error_code = excluded.error_code, message = excluded.message
-             RETURNING attempts",
+    ) -> StoreResult<Escrow> {
+        let mut tx = self.write_tx().await?;
+        let before: Option<i64> = sqlx::query_scalar(
+            "SELECT attempts FROM provisioning_escrow
+             WHERE application_id = ? AND object_type = ? AND source_id = ?",
         )
         .bind(application)
         .bind(object_type.as_str())
         .bind(source_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let attempts = before.unwrap_or(0) as u32 + 1;
+        let delay = delays
+            .get(attempts as usize - 1)
+            .or(delays.last())
+            .copied()
+            .unwrap_or(60);
+        let next_attempt_at = now + chrono::Duration::seconds(delay as i64);
+        sqlx::query(
+            "INSERT INTO provisioning_escrow
+                 (application_id, object_type, source_id, attempts, next_attempt_at, error_code, message)
+             VALUES (?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (application_id, object_type, source_id) DO UPDATE SET
+                 attempts = excluded.attempts, next_attempt_at = excluded.next_attempt_at,
+                 error_code = excluded.error_code, message = excluded.message",
+        )
+        .bind(application)
+        .bind(object_type.as_str())
+        .bind(source_id)
+        .bind(attempts as i64)
         .bind(next_attempt_at)
         .bind(error_code)
         .bind(message)
-        .fetch_one(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(attempts as u32)
+        tx.commit().await?;
+        Ok(Escrow {
+            object_type,
+            source_id: source_id.to_string(),
+            attempts,
+            next_attempt_at,
+            error_code: error_code.map(str::to_string),
+            message: message.to_string(),
+        })
     }
 
     async fn clear_escrow(
@@ -675,32 +701,31 @@ mod tests {
         let store = SqliteStore::in_memory().await.unwrap();
         let app = store.create_application("custom-scim", "HR").await.unwrap();
         let now = Utc::now();
-        for expected in 1..=3 {
-            let n = store
+        let delays = [10, 20];
+        for (attempts, wait) in [(1, 10), (2, 20), (3, 20)] {
+            let e = store
                 .escrow(
                     &app.id,
                     ObjectType::User,
                     "u1",
                     now,
+                    &delays,
                     Some("ENG-TARGET"),
                     "500",
                 )
                 .await
                 .unwrap();
-            assert_eq!(n, expected);
+            assert_eq!(e.attempts, attempts);
+            assert_eq!(e.next_attempt_at, now + Duration::seconds(wait));
         }
         store
-            .escrow(
-                &app.id,
-                ObjectType::User,
-                "u2",
-                now + Duration::hours(1),
-                None,
-                "later",
-            )
+            .escrow(&app.id, ObjectType::User, "u2", now, &[3600], None, "later")
             .await
             .unwrap();
-        let due = store.due_escrow(&app.id, now, 10).await.unwrap();
+        let due = store
+            .due_escrow(&app.id, now + Duration::seconds(20), 10)
+            .await
+            .unwrap();
         assert_eq!(due.len(), 1);
         assert_eq!((due[0].source_id.as_str(), due[0].attempts), ("u1", 3));
 

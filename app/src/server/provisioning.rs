@@ -1,0 +1,379 @@
+//! Provisioning jobs as the portal and the REST API see them.
+//!
+//! [`EngineHost`] is what the engine asks of the server: which applications are automatic, and
+//! each one ready to run (mappings, settings, a connector built from its decrypted
+//! credentials). Connectors are kept while the application's version is unchanged, so the
+//! connection pool and what the connector learned about the target's limits survive between
+//! cycles. The service functions below give a job's status and take an admin's commands
+//! (start, pause, restart, allow deletes, dry run), each audited and handed to the engine.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use steward_connect::{Connector as TargetConnector, ScimClient, XmattersTarget};
+use steward_engine::{AppContext, Host};
+use steward_gallery::{AppMappings, Connector, Entry, Gallery};
+use steward_store::{
+    Application, Cycle, Escrow, Job, JobChange, JobCommand, Quarantine, Role, Staged, Store,
+    StoredCredential,
+};
+use steward_sync::ProvisioningSettings;
+
+use super::applications::{invalid, not_found};
+use super::secrets::Sealer;
+use super::{internal, store_error, Actor, AuditEntry, PortalState};
+use crate::error::{AppError, FieldError};
+
+const ROLE: Role = Role::GlobalAdministrator;
+
+/// The engine's host: the store, the secret key and the gallery.
+pub struct EngineHost {
+    store: Arc<dyn Store>,
+    secrets: Arc<Sealer>,
+    gallery: Arc<Gallery>,
+    connectors: Mutex<HashMap<String, (i64, Arc<dyn TargetConnector>)>>,
+}
+
+/// A credential field in clear text (secrets decrypted); empty when not set.
+pub(crate) fn open_credential(
+    secrets: &Sealer,
+    stored: &[StoredCredential],
+    name: &str,
+) -> Result<String, String> {
+    match stored.iter().find(|s| s.field == name) {
+        Some(s) if s.encrypted => secrets.open(&s.value),
+        Some(s) => Ok(s.value.clone()),
+        None => Ok(String::new()),
+    }
+}
+
+/// The mappings an application uses: its saved ones, else the gallery entry's defaults.
+pub(crate) fn mappings_of(app: &Application, entry: &Entry) -> AppMappings {
+    match &app.mappings {
+        None => AppMappings::defaults(entry),
+        Some(json) => serde_json::from_value(json.clone()).unwrap_or_else(|e| {
+            tracing::error!(application = %app.id, error = %e, "stored mappings do not read; using the gallery defaults");
+            AppMappings::defaults(entry)
+        }),
+    }
+}
+
+/// The provisioning settings an application uses, with the gallery entry's cycle interval as
+/// the default.
+pub(crate) fn settings_of(app: &Application, entry: &Entry) -> ProvisioningSettings {
+    let defaults = ProvisioningSettings {
+        cycle_interval_minutes: entry.cycle_interval_minutes,
+        ..Default::default()
+    };
+    if app.settings.as_object().is_none_or(|m| m.is_empty()) {
+        return defaults;
+    }
+    serde_json::from_value(app.settings.clone()).unwrap_or(defaults)
+}
+
+impl EngineHost {
+    pub fn new(store: Arc<dyn Store>, secrets: Arc<Sealer>, gallery: Arc<Gallery>) -> EngineHost {
+        EngineHost {
+            store,
+            secrets,
+            gallery,
+            connectors: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The connector for the application's target, from its credentials.
+    async fn connector(
+        &self,
+        app: &Application,
+        entry: &Entry,
+    ) -> Result<Arc<dyn TargetConnector>, String> {
+        {
+            let cache = self.connectors.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some((version, c)) = cache.get(&app.id) {
+                if *version == app.version {
+                    return Ok(c.clone());
+                }
+            }
+        }
+        let stored = self
+            .store
+            .credentials(&app.id)
+            .await
+            .map_err(|e| e.to_string())?;
+        let field = |name: &str| open_credential(&self.secrets, &stored, name);
+        let connector: Arc<dyn TargetConnector> = match entry.connector {
+            Connector::Scim => Arc::new(
+                ScimClient::new(
+                    &field("tenant_url")?,
+                    &field("secret_token")?,
+                    Duration::from_secs(30),
+                )
+                .map_err(|e| e.to_string())?,
+            ),
+            Connector::Xmatters => Arc::new(
+                XmattersTarget::from_domain(
+                    &field("domain")?,
+                    field("username")?,
+                    field("password")?,
+                )
+                .connector()
+                .map_err(|e| e.to_string())?,
+            ),
+        };
+        let mut cache = self.connectors.lock().unwrap_or_else(|e| e.into_inner());
+        cache.insert(app.id.clone(), (app.version, connector.clone()));
+        Ok(connector)
+    }
+
+    /// The application ready for the engine.
+    pub async fn context(&self, app: Application) -> Result<AppContext, String> {
+        let entry = self.gallery.get(&app.gallery_id).cloned().ok_or_else(|| {
+            format!(
+                "application {} names the gallery entry {:?}, which is not installed",
+                app.id, app.gallery_id
+            )
+        })?;
+        let connector = self.connector(&app, &entry).await?;
+        let mappings = mappings_of(&app, &entry);
+        let settings = settings_of(&app, &entry);
+        Ok(AppContext::new(app, entry, mappings, settings, connector))
+    }
+}
+
+#[async_trait]
+impl Host for EngineHost {
+    async fn automatic_applications(&self) -> Result<Vec<String>, String> {
+        Ok(self
+            .store
+            .list_applications()
+            .await
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .filter(|a| a.provisioning_mode == "automatic")
+            .map(|a| a.id)
+            .collect())
+    }
+
+    async fn prepare(&self, application_id: &str) -> Result<Option<AppContext>, String> {
+        let Some(app) = self
+            .store
+            .application(application_id)
+            .await
+            .map_err(|e| e.to_string())?
+        else {
+            return Ok(None);
+        };
+        if app.provisioning_mode != "automatic" {
+            return Ok(None);
+        }
+        self.context(app).await.map(Some)
+    }
+}
+
+/// A job's state, as the provisioning page and the API show it.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct JobStatus {
+    pub application_id: String,
+    /// not_configured (manual mode), off (paused), running (a cycle is under way), idle,
+    /// quarantined, waiting_for_deletes.
+    pub state: String,
+    pub quarantine: Option<Quarantine>,
+    /// The cycle under way, if any.
+    pub current_cycle: Option<Cycle>,
+    /// The last cycle that ended.
+    pub last_cycle: Option<Cycle>,
+    /// The last initial or periodic cycle's end.
+    pub last_full_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The command waiting for the job to take it.
+    pub pending_command: Option<JobCommand>,
+    /// Disables and deletes held by the accidental-deletion threshold.
+    pub staged_deletes: u64,
+    /// Objects waiting to be retried (the first 20), with why they failed.
+    pub retries: Vec<Escrow>,
+}
+
+/// What an admin can tell a job to do.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum JobAction {
+    /// Turns provisioning on (status On) and runs a cycle now.
+    Start,
+    /// Turns provisioning off (status Off); a cycle under way stops after its current page
+    /// and resumes from there when started again.
+    Pause,
+    /// Runs a cycle now.
+    Run,
+    /// Forgets the watermark, retries, held deletes and quarantine, and runs an initial cycle.
+    Restart,
+    /// As restart, and forgets the links too: every object is matched in the target again.
+    RestartFull,
+    /// Sends the disables and deletes held by the threshold.
+    AllowDeletes,
+    /// Runs a cycle that records what it would send, and sends nothing.
+    DryRun,
+}
+
+impl JobAction {
+    pub fn parse(s: &str) -> Option<JobAction> {
+        serde_json::from_value(serde_json::Value::String(s.to_string())).ok()
+    }
+
+    fn audit_action(self) -> &'static str {
+        match self {
+            JobAction::Start => "provisioning.start",
+            JobAction::Pause => "provisioning.pause",
+            JobAction::Run => "provisioning.run",
+            JobAction::Restart => "provisioning.restart",
+            JobAction::RestartFull => "provisioning.restart_full",
+            JobAction::AllowDeletes => "provisioning.allow_deletes",
+            JobAction::DryRun => "provisioning.dry_run",
+        }
+    }
+}
+
+async fn load_app(state: &PortalState, id: &str) -> Result<Application, AppError> {
+    state
+        .store
+        .application(id)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| not_found("application", id))
+}
+
+fn state_of(app: &Application, job: &Job, current: &Option<Cycle>, staged: u64) -> &'static str {
+    if app.provisioning_mode != "automatic" {
+        "not_configured"
+    } else if job.paused {
+        "off"
+    } else if job.quarantine.is_some() {
+        "quarantined"
+    } else if current.is_some() {
+        "running"
+    } else if staged > 0 {
+        "waiting_for_deletes"
+    } else {
+        "idle"
+    }
+}
+
+/// The job's status.
+pub async fn job_status(
+    state: &PortalState,
+    actor: &Actor,
+    id: &str,
+) -> Result<JobStatus, AppError> {
+    actor.require(ROLE)?;
+    let app = load_app(state, id).await?;
+    let store = state.store.as_ref();
+    let job = store.job(id).await.map_err(store_error)?;
+    let cycles = store.cycles(id, 5).await.map_err(store_error)?;
+    let current = cycles.iter().find(|c| c.status == "running").cloned();
+    let last = cycles.iter().find(|c| c.status != "running").cloned();
+    let staged = store.count_staged(id).await.map_err(store_error)?;
+    Ok(JobStatus {
+        application_id: id.to_string(),
+        state: state_of(&app, &job, &current, staged).to_string(),
+        quarantine: job.quarantine.clone(),
+        current_cycle: current,
+        last_cycle: last,
+        last_full_at: job.last_full_at,
+        pending_command: job.command,
+        staged_deletes: staged,
+        retries: store.escrowed(id, 20).await.map_err(store_error)?,
+    })
+}
+
+/// Takes an admin's command: persisted first (so it survives a restart and reaches whichever
+/// process holds the job), audited, then the engine is woken.
+pub async fn job_command(
+    state: &PortalState,
+    actor: &Actor,
+    id: &str,
+    action: JobAction,
+) -> Result<JobStatus, AppError> {
+    actor.require(ROLE)?;
+    let app = load_app(state, id).await?;
+    if app.provisioning_mode != "automatic" && action != JobAction::Pause {
+        return Err(invalid(vec![FieldError::new(
+            "provisioning_mode",
+            "Provisioning Mode is Manual: set it to Automatic and save the admin credentials first.",
+        )]));
+    }
+    let store = state.store.as_ref();
+    let command = match action {
+        JobAction::Start => {
+            store
+                .update_job(
+                    id,
+                    JobChange {
+                        paused: Some(false),
+                        ..JobChange::default()
+                    },
+                )
+                .await
+                .map_err(store_error)?;
+            Some(JobCommand::Run)
+        }
+        JobAction::Pause => {
+            store
+                .update_job(
+                    id,
+                    JobChange {
+                        paused: Some(true),
+                        ..JobChange::default()
+                    },
+                )
+                .await
+                .map_err(store_error)?;
+            None
+        }
+        JobAction::Run => Some(JobCommand::Run),
+        JobAction::Restart => Some(JobCommand::Restart),
+        JobAction::RestartFull => Some(JobCommand::RestartFull),
+        JobAction::AllowDeletes => Some(JobCommand::AllowDeletes),
+        JobAction::DryRun => Some(JobCommand::DryRun),
+    };
+    if let Some(command) = command {
+        store.send_command(id, command).await.map_err(store_error)?;
+    }
+    actor
+        .audit(state, AuditEntry::new(action.audit_action(), &app.name))
+        .await;
+    state.engine.wake(id);
+    job_status(state, actor, id).await
+}
+
+/// The job's cycles, newest first.
+pub async fn cycles(
+    state: &PortalState,
+    actor: &Actor,
+    id: &str,
+    limit: u32,
+) -> Result<Vec<Cycle>, AppError> {
+    actor.require(ROLE)?;
+    load_app(state, id).await?;
+    state
+        .store
+        .cycles(id, limit.clamp(1, 200))
+        .await
+        .map_err(store_error)
+}
+
+/// The disables and deletes held by the threshold, by name.
+pub async fn staged(
+    state: &PortalState,
+    actor: &Actor,
+    id: &str,
+    limit: u32,
+) -> Result<Vec<Staged>, AppError> {
+    actor.require(ROLE)?;
+    load_app(state, id).await?;
+    state
+        .store
+        .staged(id, limit.clamp(1, 5000))
+        .await
+        .map_err(store_error)
+}

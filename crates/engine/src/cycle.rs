@@ -1,0 +1,451 @@
+//! Cycles: many objects through [`crate::provision`], with counters, progress, escrow and the
+//! accidental-deletion threshold.
+//!
+//! - [`Cycle::full`] visits the whole directory: users in id order, page by page, joined with
+//!   the links in the same id range (so users gone from the directory are found without
+//!   holding the directory in memory), then groups the same way, then the users whose manager
+//!   could not be resolved in the first pass. After every page the cursor is saved: a cycle
+//!   interrupted by a crash or a pause resumes where it was.
+//! - [`Cycle::objects`] runs named objects (from the change feed, escrow or staged removals).
+//!
+//! Disables and deletes are held (staged) while the cycle runs; at its end they are sent when
+//! there are no more than the threshold (or an admin allowed them), and otherwise stay staged
+//! and the cycle ends `too_many_deletes`.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::Utc;
+use futures::stream::{self, StreamExt};
+use steward_store::{
+    Cycle as CycleRecord, GroupId, Link, ObjectType, Staged, Store, StoreError, UserId,
+};
+
+use crate::object::user_members;
+use crate::{provision, AppContext, Assignments, Outcome, RunOptions, Subject};
+
+/// Objects read from the directory per page.
+const PAGE: u32 = 250;
+
+/// Why a cycle stopped before its end.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stop {
+    /// A failure that concerns the whole target (credentials, address).
+    TargetWide { code: String, message: String },
+    /// The job was paused (or another command arrived); resume from the cursor.
+    Interrupted,
+}
+
+/// A cycle being run.
+pub struct Cycle<'a> {
+    pub store: &'a dyn Store,
+    pub ctx: &'a AppContext,
+    pub record: CycleRecord,
+    pub opts: RunOptions,
+    pub assignments: Assignments,
+    /// Requests in flight to the target at most (the connector may allow fewer).
+    pub concurrency: usize,
+    /// Escrow delays (seconds) after the 1st, 2nd, … failure of an object.
+    pub retry_delays: Vec<u64>,
+    /// Users whose manager was not provisioned yet when they were.
+    unresolved: Vec<String>,
+    /// Called after each page with the progress so far.
+    pub on_progress: Option<Box<dyn Fn(&CycleRecord) + Send + Sync + 'a>>,
+    pub stopped: Option<Stop>,
+}
+
+impl<'a> Cycle<'a> {
+    pub fn new(
+        store: &'a dyn Store,
+        ctx: &'a AppContext,
+        record: CycleRecord,
+        assignments: Assignments,
+    ) -> Cycle<'a> {
+        let opts = RunOptions {
+            dry_run: record.kind == "dry_run",
+            cycle_id: Some(record.id.clone()),
+            stage_removals: record.kind != "dry_run",
+            record_noops: false,
+        };
+        Cycle {
+            store,
+            ctx,
+            record,
+            opts,
+            assignments,
+            concurrency: 8,
+            retry_delays: vec![60, 300, 900, 3600, 4 * 3600, 12 * 3600],
+            unresolved: Vec::new(),
+            on_progress: None,
+            stopped: None,
+        }
+    }
+
+    fn app(&self) -> &str {
+        &self.ctx.app.id
+    }
+
+    /// Counts an outcome, escrows failures and clears the escrow of successes.
+    async fn account(&mut self, o: &Outcome) -> Result<(), StoreError> {
+        let c = &mut self.record.counters;
+        if o.in_scope {
+            c.in_scope += 1;
+        }
+        match (o.action, o.status) {
+            (_, "failure") => c.failed += 1,
+            ("create", "success") => c.created += 1,
+            ("update", "success") => c.updated += 1,
+            ("disable", "success") => c.disabled += 1,
+            ("delete", "success") => c.deleted += 1,
+            ("staged_delete", _) => c.staged += 1,
+            _ => c.skipped += 1,
+        }
+        if o.unresolved_references && o.object_type == ObjectType::User {
+            self.unresolved.push(o.source_id.clone());
+        }
+        if self.opts.dry_run {
+            return Ok(());
+        }
+        if let Some(removal) = &o.removal {
+            if let Some(target_id) = &o.target_id {
+                self.store
+                    .stage(
+                        &self.ctx.app.id,
+                        &Staged {
+                            object_type: o.object_type,
+                            source_id: o.source_id.clone(),
+                            source_name: o.source_name.clone(),
+                            target_id: target_id.clone(),
+                            action: removal.action.to_string(),
+                            reason: removal.reason.clone(),
+                            cycle_id: self.record.id.clone(),
+                            staged_at: Utc::now(),
+                        },
+                    )
+                    .await?;
+            }
+        }
+        if o.status == "failure" {
+            if o.target_wide {
+                if self.stopped.is_none() {
+                    self.stopped = Some(Stop::TargetWide {
+                        code: o.error_code.clone().unwrap_or_default(),
+                        message: o.message.clone(),
+                    });
+                }
+            } else {
+                self.store
+                    .escrow(
+                        &self.ctx.app.id,
+                        o.object_type,
+                        &o.source_id,
+                        Utc::now(),
+                        &self.retry_delays,
+                        o.error_code.as_deref(),
+                        &o.message,
+                    )
+                    .await?;
+            }
+        } else if !o.noop {
+            self.store
+                .clear_escrow(&self.ctx.app.id, o.object_type, &o.source_id)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Provisions the subjects, `concurrency` at a time, and accounts for each.
+    async fn run(&mut self, subjects: Vec<Subject>) -> Result<(), StoreError> {
+        let (store, ctx, opts) = (self.store, self.ctx, self.opts.clone());
+        let opts = &opts;
+        let mut results = stream::iter(subjects.into_iter().map(|s| async move {
+            let outcome = provision(store, ctx, opts, &s).await;
+            (s, outcome)
+        }))
+        .buffer_unordered(self.concurrency.max(1));
+        let mut first_error = None;
+        while let Some((_, outcome)) = results.next().await {
+            match outcome {
+                Ok(o) => self.account(&o).await?,
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+            self.record.done += 1;
+        }
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// Whether an admin paused or restarted the job since the cycle began (read from the
+    /// store, so it holds whichever process the admin reached).
+    async fn interrupted(&self) -> Result<bool, StoreError> {
+        let job = self.store.job(self.app()).await?;
+        Ok(self.record.kind != "dry_run" && job.paused
+            || matches!(
+                job.command,
+                Some(steward_store::JobCommand::Restart | steward_store::JobCommand::RestartFull)
+            ))
+    }
+
+    fn progress(&self) {
+        if let Some(f) = &self.on_progress {
+            f(&self.record);
+        }
+    }
+
+    async fn save(&mut self, cursor: String) -> Result<(), StoreError> {
+        self.record.cursor = Some(cursor);
+        self.store.save_cycle_progress(&self.record).await?;
+        self.progress();
+        Ok(())
+    }
+
+    /// The initial or periodic cycle over the whole directory, from the saved cursor on.
+    /// Between pages it stops when the job was paused or restarted meanwhile.
+    pub async fn full(&mut self) -> Result<(), StoreError> {
+        let cursor = self.record.cursor.clone().unwrap_or_default();
+        let (phase, after) = cursor.split_once(':').unwrap_or(("user", ""));
+        let mut after = after.to_string();
+        if self.record.total == 0 {
+            let users = self.store.users_page(None, false, 0, 0).await?.total;
+            let groups = if self.ctx.provisions_groups() {
+                self.store.groups_page(0, 0).await?.total
+            } else {
+                0
+            };
+            self.record.total = (users + groups).max(0) as u64;
+        }
+        if phase == "user" {
+            loop {
+                let users = self
+                    .store
+                    .scan_users(UserId::parse(&after), PAGE, None)
+                    .await?;
+                let last = users.last().map(|u| u.id.to_string());
+                let ids: Vec<String> = users.iter().map(|u| u.id.to_string()).collect();
+                let groups_of = self.groups_of(&ids).await?;
+                let links = self
+                    .links_between(ObjectType::User, &after, last.as_deref())
+                    .await?;
+                let mut subjects = Vec::with_capacity(users.len());
+                let mut links = links;
+                for user in users {
+                    let id = user.id.to_string();
+                    let groups = groups_of.get(&id).map(Vec::as_slice).unwrap_or(&[]);
+                    subjects.push(Subject {
+                        object_type: ObjectType::User,
+                        assigned: self.assignments.user_assigned(&id, groups),
+                        active: user.active,
+                        link: links.remove(&id),
+                        resource: Some(user.to_scim()),
+                        id,
+                        members: Vec::new(),
+                    });
+                }
+                // Linked users not in the directory any more (recycle bin or deleted).
+                for (id, link) in links {
+                    subjects.push(Subject::gone(ObjectType::User, id, link));
+                }
+                self.run(subjects).await?;
+                match last {
+                    Some(last) => {
+                        after = last;
+                        self.save(format!("user:{after}")).await?;
+                    }
+                    None => break,
+                }
+                if self.stopped.is_some() {
+                    return Ok(());
+                }
+                if self.interrupted().await? {
+                    self.stopped = Some(Stop::Interrupted);
+                    return Ok(());
+                }
+            }
+            after.clear();
+            self.save("group:".into()).await?;
+        }
+        if phase == "user" || phase == "group" {
+            if self.ctx.provisions_groups() {
+                loop {
+                    let groups = self
+                        .store
+                        .scan_groups(GroupId::parse(&after), PAGE, None)
+                        .await?;
+                    let last = groups.last().map(|g| g.id.to_string());
+                    let mut links = self
+                        .links_between(ObjectType::Group, &after, last.as_deref())
+                        .await?;
+                    let mut subjects = Vec::with_capacity(groups.len());
+                    for group in groups {
+                        let id = group.id.to_string();
+                        subjects.push(Subject {
+                            object_type: ObjectType::Group,
+                            assigned: self.assignments.group_assigned(&id),
+                            active: true,
+                            link: links.remove(&id),
+                            members: user_members(self.store, group.id).await?,
+                            resource: Some(group.to_scim()),
+                            id,
+                        });
+                    }
+                    for (id, link) in links {
+                        subjects.push(Subject::gone(ObjectType::Group, id, link));
+                    }
+                    self.run(subjects).await?;
+                    match last {
+                        Some(last) => {
+                            after = last;
+                            self.save(format!("group:{after}")).await?;
+                        }
+                        None => break,
+                    }
+                    if self.stopped.is_some() {
+                        return Ok(());
+                    }
+                    if self.interrupted().await? {
+                        self.stopped = Some(Stop::Interrupted);
+                        return Ok(());
+                    }
+                }
+            }
+            self.save("references:".into()).await?;
+        }
+        // Second pass: users whose manager had no account yet when they were provisioned.
+        let again = std::mem::take(&mut self.unresolved);
+        let objects: Vec<(ObjectType, String)> =
+            again.into_iter().map(|id| (ObjectType::User, id)).collect();
+        let counted = self.record.done;
+        self.objects(objects).await?;
+        self.record.done = counted;
+        self.unresolved.clear();
+        self.save("done:".into()).await?;
+        Ok(())
+    }
+
+    /// Runs the named objects (read one by one).
+    pub async fn objects(&mut self, objects: Vec<(ObjectType, String)>) -> Result<(), StoreError> {
+        for chunk in objects.chunks(PAGE as usize) {
+            let mut subjects = Vec::with_capacity(chunk.len());
+            for (object_type, id) in chunk {
+                subjects.push(
+                    Subject::load(self.store, self.app(), *object_type, id, &self.assignments)
+                        .await?,
+                );
+            }
+            self.run(subjects).await?;
+            self.progress();
+            if self.stopped.is_some() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// The direct groups of each user.
+    async fn groups_of(&self, ids: &[String]) -> Result<HashMap<String, Vec<String>>, StoreError> {
+        let mut out: HashMap<String, Vec<String>> = HashMap::new();
+        if ids.is_empty() {
+            return Ok(out);
+        }
+        for (member, group, _) in self.store.groups_of(ids).await? {
+            out.entry(member).or_default().push(group.to_string());
+        }
+        Ok(out)
+    }
+
+    /// The links with a source id after `after` and up to `upto` (to the end when `None`).
+    async fn links_between(
+        &self,
+        object_type: ObjectType,
+        after: &str,
+        upto: Option<&str>,
+    ) -> Result<BTreeMap<String, Link>, StoreError> {
+        let mut out = BTreeMap::new();
+        let mut from = after.to_string();
+        loop {
+            let page = self
+                .store
+                .scan_links(self.app(), object_type, Some(&from), 1000)
+                .await?;
+            let full = page.len() == 1000;
+            for link in page {
+                if upto.is_some_and(|u| link.source_id.as_str() > u) {
+                    return Ok(out);
+                }
+                from = link.source_id.clone();
+                out.insert(link.source_id.clone(), link);
+            }
+            if !full {
+                return Ok(out);
+            }
+        }
+    }
+
+    /// Ends the cycle's removals: sends the staged disables and deletes when there are no more
+    /// than the threshold (or `allowed`), else leaves them staged. Returns how many are held.
+    pub async fn settle_removals(&mut self, allowed: bool) -> Result<u64, StoreError> {
+        if self.opts.dry_run {
+            return Ok(0);
+        }
+        let staged = self.store.count_staged(self.app()).await?;
+        let settings = &self.ctx.settings;
+        if staged == 0 {
+            return Ok(0);
+        }
+        if !allowed
+            && settings.prevent_accidental_deletion
+            && staged > u64::from(settings.deletion_threshold)
+        {
+            return Ok(staged);
+        }
+        let saved = self.opts.clone();
+        let done = self.record.done;
+        self.opts.stage_removals = false;
+        let result = async {
+            loop {
+                let batch = self.store.staged(self.app(), PAGE).await?;
+                if batch.is_empty() {
+                    return Ok(0);
+                }
+                let objects: Vec<(ObjectType, String)> = batch
+                    .iter()
+                    .map(|s| (s.object_type, s.source_id.clone()))
+                    .collect();
+                self.objects(objects).await?;
+                for s in &batch {
+                    self.store
+                        .unstage(self.app(), s.object_type, &s.source_id)
+                        .await?;
+                }
+                if self.stopped.is_some() {
+                    return Ok(self.store.count_staged(self.app()).await?);
+                }
+            }
+        }
+        .await;
+        self.opts = saved;
+        self.record.done = done;
+        if let Ok(held) = result {
+            self.record.counters.staged = held;
+        }
+        result
+    }
+}
+
+impl Subject {
+    /// An object gone from the directory that still has a link.
+    pub fn gone(object_type: ObjectType, id: String, link: Link) -> Subject {
+        Subject {
+            object_type,
+            id,
+            resource: None,
+            active: false,
+            assigned: false,
+            link: Some(link),
+            members: Vec::new(),
+        }
+    }
+}
