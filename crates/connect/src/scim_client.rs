@@ -1,8 +1,12 @@
-//! The SCIM 2.0 operations the provisioning engine sends: find by a matching attribute,
-//! create, PATCH, delete. One pooled keep-alive client per target. Every failure says what
-//! kind it is (authentication, rate limited with the `Retry-After` asked for, conflict, the
-//! target's own fault, transport) so the engine can retry, back off or quarantine, and never
-//! reads a 404/405/501 on an update as "the object is gone".
+//! The SCIM 2.0 operations the provisioning engine sends: discover what the target supports,
+//! find by a matching attribute, list, create, update (PATCH, or PUT where PATCH is not
+//! supported), change group members in chunks, delete. One pooled keep-alive client per
+//! target, shared by every task provisioning to it, which retries transient failures, honours
+//! `Retry-After` for all its callers and adapts how many requests it has in flight
+//! ([`ScimClient`] says exactly when). Every failure says what kind it is (authentication,
+//! rate limited with the `Retry-After` asked for, conflict, the target's own fault,
+//! transport) so the engine can retry later or quarantine, and never reads a 404/405/501 on
+//! an update as "the object is gone".
 
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant};

@@ -549,3 +549,49 @@ async fn many_callers_under_throttling_make_no_duplicates() {
     assert_eq!((stats.throttled, stats.requests), (5, 205), "{stats}");
     assert!(stats.limit >= 1 && stats.limit <= 8);
 }
+
+/// Not an assertion of speed (machines differ): how many requests a second the client and
+/// the fake manage together. `cargo test -p steward-connect --features testing --release
+/// --test scim_client -- --ignored --nocapture`
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore]
+async fn throughput_against_the_fake() {
+    let fake = FakeScim::start(TOKEN).await;
+    // The fake's pace, not a cautious target's: as many in flight as there are callers.
+    let c = client(
+        &fake,
+        ScimOptions {
+            initial_concurrency: 64,
+            max_concurrency: 64,
+            ..fast()
+        },
+    );
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..64)
+        .map(|t| {
+            let c = c.clone();
+            tokio::spawn(async move {
+                for i in 0..50 {
+                    let name = format!("u{t}-{i}");
+                    let created = c.create(TargetObject::Users, &user(&name)).await.unwrap();
+                    let found = c
+                        .find(TargetObject::Users, "userName", &name)
+                        .await
+                        .unwrap();
+                    assert_eq!(found[0]["id"], created["id"]);
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let elapsed = started.elapsed();
+    let stats = c.stats();
+    println!(
+        "{} requests in {elapsed:?}: {:.0}/s ({stats})",
+        stats.requests,
+        stats.requests as f64 / elapsed.as_secs_f64()
+    );
+    assert_eq!(fake.users().len(), 64 * 50);
+}
