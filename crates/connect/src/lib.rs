@@ -23,16 +23,21 @@ mod http;
 pub mod schema;
 mod scim;
 mod scim_client;
+mod scim_options;
+mod scim_patch;
 #[cfg(feature = "testing")]
 pub mod testing;
 #[cfg(feature = "testing")]
 pub mod testing_xmatters;
+mod throttle;
 mod xmatters;
 
 pub use connector::{Capabilities, Connector, ListPage};
 pub use schema::{TargetAttribute, TargetObject, TargetSchema};
 pub use scim::ScimTarget;
 pub use scim_client::{filter_eq, OpError, OpErrorKind, ScimClient};
+pub use scim_options::ScimOptions;
+pub use throttle::ScimStats;
 pub use xmatters::{XmattersConnector, XmattersTarget};
 
 /// Where a connection attempt failed.

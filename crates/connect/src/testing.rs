@@ -1,9 +1,13 @@
 //! Test support (feature `testing`): a real SCIM target, python-scim2's scim2-server from the
 //! shared targets (`../shared/targets/scim2-server/start.sh`), started on a free port and
 //! stopped when dropped. Used by this crate's tests and the server's integration tests.
+//! For speed and failures on demand: the in-memory [`FakeScim`].
 
 use std::path::PathBuf;
 use std::process::Command;
+
+mod fake;
+pub use fake::{FakeRequest, FakeScim};
 
 /// The shared targets folder: `$SCIM_TARGETS_DIR`, beside the repository, or /work/shared.
 ///
