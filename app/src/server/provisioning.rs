@@ -105,14 +105,20 @@ impl EngineHost {
             .map_err(|e| e.to_string())?;
         let field = |name: &str| open_credential(&self.secrets, &stored, name);
         let connector: Arc<dyn TargetConnector> = match entry.connector {
-            Connector::Scim => Arc::new(
-                ScimClient::new(
+            Connector::Scim => {
+                let client = ScimClient::new(
                     &field("tenant_url")?,
                     &field("secret_token")?,
                     Duration::from_secs(30),
                 )
-                .map_err(|e| e.to_string())?,
-            ),
+                .map_err(|e| e.to_string())?;
+                // What the target supports (PATCH, Bulk, filters); when it cannot be read the
+                // RFC's defaults hold and the first request says what is wrong.
+                if let Err(e) = client.discover().await {
+                    tracing::info!(application = %app.id, error = %e, "reading /ServiceProviderConfig failed; assuming PATCH");
+                }
+                Arc::new(client)
+            }
             Connector::Xmatters => Arc::new(
                 XmattersTarget::from_domain(
                     &field("domain")?,

@@ -13,6 +13,7 @@
 //! and the cycle ends `too_many_deletes`.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::Utc;
 use futures::stream::{self, StreamExt};
@@ -51,6 +52,8 @@ pub struct Cycle<'a> {
     /// Called after each page with the progress so far.
     pub on_progress: Option<Box<dyn Fn(&CycleRecord) + Send + Sync + 'a>>,
     pub stopped: Option<Stop>,
+    /// Whether the first object went alone already.
+    probed: bool,
 }
 
 impl<'a> Cycle<'a> {
@@ -77,6 +80,7 @@ impl<'a> Cycle<'a> {
             unresolved: Vec::new(),
             on_progress: None,
             stopped: None,
+            probed: false,
         }
     }
 
@@ -84,8 +88,8 @@ impl<'a> Cycle<'a> {
         &self.ctx.app.id
     }
 
-    /// Counts an outcome, escrows failures and clears the escrow of successes.
-    async fn account(&mut self, o: &Outcome) -> Result<(), StoreError> {
+    /// Counts an outcome.
+    fn count(&mut self, o: &Outcome) {
         let c = &mut self.record.counters;
         if o.in_scope {
             c.in_scope += 1;
@@ -102,75 +106,76 @@ impl<'a> Cycle<'a> {
         if o.unresolved_references && o.object_type == ObjectType::User {
             self.unresolved.push(o.source_id.clone());
         }
-        if self.opts.dry_run {
-            return Ok(());
+        if o.status == "failure" && o.target_wide && self.stopped.is_none() {
+            self.stopped = Some(Stop::TargetWide {
+                code: o.error_code.clone().unwrap_or_default(),
+                message: o.message.clone(),
+            });
         }
-        if let Some(removal) = &o.removal {
-            if let Some(target_id) = &o.target_id {
-                self.store
-                    .stage(
-                        &self.ctx.app.id,
-                        &Staged {
-                            object_type: o.object_type,
-                            source_id: o.source_id.clone(),
-                            source_name: o.source_name.clone(),
-                            target_id: target_id.clone(),
-                            action: removal.action.to_string(),
-                            reason: removal.reason.clone(),
-                            cycle_id: self.record.id.clone(),
-                            staged_at: Utc::now(),
-                        },
-                    )
-                    .await?;
-            }
-        }
-        if o.status == "failure" {
-            if o.target_wide {
-                if self.stopped.is_none() {
-                    self.stopped = Some(Stop::TargetWide {
-                        code: o.error_code.clone().unwrap_or_default(),
-                        message: o.message.clone(),
-                    });
-                }
-            } else {
-                self.store
-                    .escrow(
-                        &self.ctx.app.id,
-                        o.object_type,
-                        &o.source_id,
-                        Utc::now(),
-                        &self.retry_delays,
-                        o.error_code.as_deref(),
-                        &o.message,
-                    )
-                    .await?;
-            }
-        } else if !o.noop {
-            self.store
-                .clear_escrow(&self.ctx.app.id, o.object_type, &o.source_id)
-                .await?;
-        }
-        Ok(())
     }
 
-    /// Provisions the subjects, `concurrency` at a time, and accounts for each.
+    /// Provisions the subjects and accounts for each. The first object of a cycle goes
+    /// alone (a target that refuses the credentials costs one request, not one per object
+    /// in flight); the rest `concurrency` at a time. After a failure that concerns the whole
+    /// target no further object is started.
     async fn run(&mut self, subjects: Vec<Subject>) -> Result<(), StoreError> {
-        let (store, ctx, opts) = (self.store, self.ctx, self.opts.clone());
-        let opts = &opts;
+        let mut subjects = subjects.into_iter();
+        if !self.probed {
+            if let Some(first) = subjects.next() {
+                self.probed = true;
+                self.run_batch(vec![first], 1).await?;
+            }
+        }
+        let concurrency = self.concurrency.max(1);
+        self.run_batch(subjects.collect(), concurrency).await
+    }
+
+    async fn run_batch(
+        &mut self,
+        subjects: Vec<Subject>,
+        concurrency: usize,
+    ) -> Result<(), StoreError> {
+        if subjects.is_empty() || self.stopped.is_some() {
+            return Ok(());
+        }
+        let stop = AtomicBool::new(false);
+        let cycle_id = self.record.id.clone();
+        let retry_delays = self.retry_delays.clone();
+        let run_opts = self.opts.clone();
+        let effects = Effects {
+            store: self.store,
+            app: &self.ctx.app.id,
+            cycle_id: &cycle_id,
+            retry_delays: &retry_delays,
+            dry_run: self.opts.dry_run,
+        };
+        let (store, ctx, opts, stop, effects) = (self.store, self.ctx, &run_opts, &stop, &effects);
         let mut results = stream::iter(subjects.into_iter().map(|s| async move {
-            let outcome = provision(store, ctx, opts, &s).await;
-            (s, outcome)
+            if stop.load(Ordering::Relaxed) {
+                return None;
+            }
+            let outcome = match provision(store, ctx, opts, &s).await {
+                Ok(o) => o,
+                Err(e) => return Some(Err(e)),
+            };
+            if outcome.status == "failure" && outcome.target_wide {
+                stop.store(true, Ordering::Relaxed);
+            }
+            Some(effects.apply(&outcome).await.map(|()| outcome))
         }))
-        .buffer_unordered(self.concurrency.max(1));
+        .buffer_unordered(concurrency);
         let mut first_error = None;
-        while let Some((_, outcome)) = results.next().await {
-            match outcome {
-                Ok(o) => self.account(&o).await?,
-                Err(e) => {
+        while let Some(result) = results.next().await {
+            match result {
+                None => {}
+                Some(Ok(o)) => {
+                    self.count(&o);
+                    self.record.done += 1;
+                }
+                Some(Err(e)) => {
                     first_error.get_or_insert(e);
                 }
             }
-            self.record.done += 1;
         }
         match first_error {
             Some(e) => Err(e),
@@ -432,6 +437,62 @@ impl<'a> Cycle<'a> {
             self.record.counters.staged = held;
         }
         result
+    }
+}
+
+/// What an outcome leaves in the store besides its log entry: a held removal, an escrow
+/// entry for a failure (not for failures of the whole target: those quarantine the job), the
+/// escrow cleared after a success.
+struct Effects<'a> {
+    store: &'a dyn Store,
+    app: &'a str,
+    cycle_id: &'a str,
+    retry_delays: &'a [u64],
+    dry_run: bool,
+}
+
+impl Effects<'_> {
+    async fn apply(&self, o: &Outcome) -> Result<(), StoreError> {
+        if self.dry_run {
+            return Ok(());
+        }
+        if let (Some(removal), Some(target_id)) = (&o.removal, &o.target_id) {
+            self.store
+                .stage(
+                    self.app,
+                    &Staged {
+                        object_type: o.object_type,
+                        source_id: o.source_id.clone(),
+                        source_name: o.source_name.clone(),
+                        target_id: target_id.clone(),
+                        action: removal.action.to_string(),
+                        reason: removal.reason.clone(),
+                        cycle_id: self.cycle_id.to_string(),
+                        staged_at: Utc::now(),
+                    },
+                )
+                .await?;
+        }
+        if o.status == "failure" {
+            if !o.target_wide {
+                self.store
+                    .escrow(
+                        self.app,
+                        o.object_type,
+                        &o.source_id,
+                        Utc::now(),
+                        self.retry_delays,
+                        o.error_code.as_deref(),
+                        &o.message,
+                    )
+                    .await?;
+            }
+        } else if !o.noop {
+            self.store
+                .clear_escrow(self.app, o.object_type, &o.source_id)
+                .await?;
+        }
+        Ok(())
     }
 }
 

@@ -1,0 +1,489 @@
+//! Cycles end to end against the in-memory fault-injecting SCIM target (FakeScim): the
+//! initial cycle, no-op cycles, incremental changes from the feed, groups and members, the
+//! manager reference, the deletion threshold, quarantine, escrow, dry runs and targets
+//! without PATCH. Each test drives the engine with `run_until_idle` instead of background
+//! tasks, so it knows when the work is done.
+
+#![allow(clippy::unwrap_used)]
+
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use serde_json::{json, Value};
+use steward_connect::testing::FakeScim;
+use steward_connect::{Connector, ScimClient, ScimOptions};
+use steward_engine::{AppContext, Engine, EngineOptions, Host};
+use steward_gallery::{AppMappings, Gallery};
+use steward_store::sqlite::SqliteStore;
+use steward_store::{
+    Application, ApplicationChange, JobChange, JobCommand, Member, MemberType, Store,
+};
+use steward_sync::ProvisioningSettings;
+
+const TOKEN: &str = "engine-test-token";
+
+struct TestHost {
+    store: Arc<dyn Store>,
+    connector: Mutex<Arc<dyn Connector>>,
+}
+
+#[async_trait]
+impl Host for TestHost {
+    async fn automatic_applications(&self) -> Result<Vec<String>, String> {
+        Ok(self
+            .store
+            .list_applications()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|a| a.id)
+            .collect())
+    }
+
+    async fn prepare(&self, id: &str) -> Result<Option<AppContext>, String> {
+        let app = self.store.application(id).await.unwrap().unwrap();
+        let entry = Gallery::builtin()
+            .unwrap()
+            .get(&app.gallery_id)
+            .unwrap()
+            .clone();
+        let mappings = match &app.mappings {
+            Some(m) => serde_json::from_value(m.clone()).unwrap(),
+            None => AppMappings::defaults(&entry),
+        };
+        let settings: ProvisioningSettings =
+            if app.settings.as_object().is_none_or(|m| m.is_empty()) {
+                ProvisioningSettings::default()
+            } else {
+                serde_json::from_value(app.settings.clone()).unwrap()
+            };
+        let connector = self.connector.lock().unwrap().clone();
+        Ok(Some(AppContext::new(
+            app, entry, mappings, settings, connector,
+        )))
+    }
+}
+
+fn client(fake: &FakeScim, token: &str) -> Arc<dyn Connector> {
+    let options = ScimOptions {
+        backoff_base_ms: 1,
+        backoff_cap_ms: 5,
+        timeout_ms: 2000,
+        ..ScimOptions::default()
+    };
+    Arc::new(ScimClient::with_options(&fake.url, token, options).unwrap())
+}
+
+struct World {
+    store: Arc<dyn Store>,
+    host: Arc<TestHost>,
+    engine: Arc<Engine>,
+    app: Application,
+    fake: FakeScim,
+}
+
+impl World {
+    async fn new(settings: Value) -> World {
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().await.unwrap());
+        let fake = FakeScim::start(TOKEN).await;
+        let app = store.create_application("custom-scim", "HR").await.unwrap();
+        let app = store
+            .update_application(
+                &app.id,
+                ApplicationChange {
+                    provisioning_mode: Some("automatic".into()),
+                    settings: Some(settings),
+                    ..ApplicationChange::default()
+                },
+                app.version,
+            )
+            .await
+            .unwrap();
+        store
+            .update_job(
+                &app.id,
+                JobChange {
+                    paused: Some(false),
+                    ..JobChange::default()
+                },
+            )
+            .await
+            .unwrap();
+        let host = Arc::new(TestHost {
+            store: store.clone(),
+            connector: Mutex::new(client(&fake, TOKEN)),
+        });
+        let options = EngineOptions {
+            debounce: std::time::Duration::from_millis(1),
+            max_debounce: std::time::Duration::from_millis(5),
+            retry_delays: vec![0],
+            quarantine_delays: vec![3600],
+            ..EngineOptions::default()
+        };
+        let engine = Engine::new(store.clone(), host.clone(), options);
+        World {
+            store,
+            host,
+            engine,
+            app,
+            fake,
+        }
+    }
+
+    async fn user(&self, name: &str, manager: Option<&str>) -> String {
+        let mut resource = json!({
+            "userName": format!("{name}@example.com"),
+            "displayName": name,
+            "name": {"givenName": name, "familyName": "Test"},
+            "emails": [{"type": "work", "value": format!("{name}@example.com")}],
+            "active": true,
+        });
+        if let Some(m) = manager {
+            resource["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"] =
+                json!({"manager": {"value": m}});
+        }
+        self.store
+            .create_user(resource)
+            .await
+            .unwrap()
+            .id
+            .to_string()
+    }
+
+    async fn assign(&self, id: &str, member_type: MemberType) {
+        self.store
+            .assign(
+                &self.app.id,
+                Member {
+                    id: id.to_string(),
+                    member_type,
+                },
+                "User",
+            )
+            .await
+            .unwrap();
+    }
+
+    async fn run(&self) -> Vec<steward_store::Cycle> {
+        self.engine.run_until_idle(&self.app.id).await.unwrap()
+    }
+
+    fn target_user(&self, user_name: &str) -> Value {
+        self.fake
+            .users()
+            .into_iter()
+            .find(|u| u["userName"] == format!("{user_name}@example.com"))
+            .unwrap_or_else(|| panic!("{user_name} is not in the target"))
+    }
+}
+
+#[tokio::test]
+async fn a_directory_reaches_the_target_and_stays_in_line() {
+    let w = World::new(json!({})).await;
+    let grace = w.user("grace", None).await;
+    let ada = w.user("ada", Some(&grace)).await;
+    let carol = w.user("carol", None).await;
+    let _bob = w.user("bob", None).await; // never assigned
+    let eng = w
+        .store
+        .create_group(
+            json!({"displayName": "Engineering"}),
+            vec![
+                Member {
+                    id: carol.clone(),
+                    member_type: MemberType::User,
+                },
+                Member {
+                    id: ada.clone(),
+                    member_type: MemberType::User,
+                },
+            ],
+        )
+        .await
+        .unwrap()
+        .id
+        .to_string();
+    w.assign(&ada, MemberType::User).await;
+    w.assign(&grace, MemberType::User).await;
+    w.assign(&eng, MemberType::Group).await;
+
+    // Initial cycle: the three assigned users (carol through the group), then the group.
+    let cycles = w.run().await;
+    assert_eq!(cycles[0].kind, "initial");
+    assert_eq!(cycles[0].status, "completed", "{:?}", cycles[0]);
+    assert_eq!(cycles[0].counters.created, 4, "{:?}", cycles[0].counters);
+    let mut names: Vec<String> = w
+        .fake
+        .users()
+        .iter()
+        .map(|u| u["userName"].as_str().unwrap().to_string())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["ada@example.com", "carol@example.com", "grace@example.com"]
+    );
+    let grace_t = w.target_user("grace")["id"].as_str().unwrap().to_string();
+    let ada_t = w.target_user("ada");
+    assert_eq!(
+        ada_t["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]["manager"]["value"],
+        grace_t,
+        "the manager is linked (in the first pass or the second)"
+    );
+    let groups = w.fake.groups();
+    assert_eq!(groups.len(), 1);
+    let mut members: Vec<&str> = groups[0]["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["value"].as_str().unwrap())
+        .collect();
+    members.sort();
+    let carol_t = w.target_user("carol");
+    let mut expected = vec![
+        ada_t["id"].as_str().unwrap(),
+        carol_t["id"].as_str().unwrap(),
+    ];
+    expected.sort();
+    assert_eq!(members, expected);
+
+    // A periodic cycle with nothing changed sends nothing.
+    w.fake.clear_requests();
+    w.store
+        .send_command(&w.app.id, JobCommand::Run)
+        .await
+        .unwrap();
+    let cycles = w.run().await;
+    assert_eq!(cycles.len(), 1);
+    assert_eq!(cycles[0].kind, "periodic");
+    assert_eq!(w.fake.requests().len(), 0, "{:?}", w.fake.requests());
+    assert_eq!(cycles[0].counters.in_scope, 4);
+
+    // A change in the directory: one PATCH with only what changed.
+    let mut resource = w
+        .store
+        .user(steward_store::UserId::parse(&ada).unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .resource;
+    resource["displayName"] = json!("Ada Lovelace");
+    w.store
+        .replace_user(steward_store::UserId::parse(&ada).unwrap(), resource, None)
+        .await
+        .unwrap();
+    let cycles = w.run().await;
+    assert_eq!(cycles[0].kind, "incremental");
+    assert_eq!(cycles[0].counters.updated, 1);
+    let patches: Vec<_> = w
+        .fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "PATCH")
+        .collect();
+    assert_eq!(patches.len(), 1);
+    assert_eq!(
+        patches[0].body.as_ref().unwrap()["Operations"],
+        json!([{"op": "replace", "path": "displayName", "value": "Ada Lovelace"}])
+    );
+    assert_eq!(w.target_user("ada")["displayName"], "Ada Lovelace");
+
+    // Leaving the group removes the member there; ada stays (assigned directly).
+    w.fake.clear_requests();
+    w.store
+        .remove_member(steward_store::GroupId::parse(&eng).unwrap(), &ada)
+        .await
+        .unwrap();
+    w.run().await;
+    let members = w.fake.groups()[0]["members"].as_array().unwrap().clone();
+    assert_eq!(members.len(), 1);
+    assert_eq!(w.target_user("ada")["active"], true);
+
+    // Unassigned: disabled (the custom SCIM app disables), not deleted.
+    w.store.unassign(&w.app.id, &grace).await.unwrap();
+    let cycles = w.run().await;
+    assert_eq!(cycles[0].counters.disabled, 1, "{:?}", cycles[0]);
+    assert_eq!(w.target_user("grace")["active"], false);
+
+    // Assigned again: enabled again.
+    w.assign(&grace, MemberType::User).await;
+    w.run().await;
+    assert_eq!(w.target_user("grace")["active"], true);
+
+    // Deleted for good in the directory: deleted in the target.
+    w.store
+        .hard_delete_user(steward_store::UserId::parse(&grace).unwrap())
+        .await
+        .unwrap();
+    let cycles = w.run().await;
+    assert_eq!(cycles[0].counters.deleted, 1, "{:?}", cycles[0]);
+    assert!(w
+        .fake
+        .users()
+        .iter()
+        .all(|u| u["userName"] != "grace@example.com"));
+    assert_eq!(w.fake.users().len(), 2, "no duplicates, nothing else gone");
+}
+
+#[tokio::test]
+async fn removals_above_the_threshold_wait_for_an_admin() {
+    let w = World::new(json!({"deletion_threshold": 2})).await;
+    let mut ids = Vec::new();
+    for name in ["u1", "u2", "u3"] {
+        let id = w.user(name, None).await;
+        w.assign(&id, MemberType::User).await;
+        ids.push(id);
+    }
+    w.run().await;
+    assert_eq!(w.fake.users().len(), 3);
+    for id in &ids {
+        w.store.unassign(&w.app.id, id).await.unwrap();
+    }
+    w.fake.clear_requests();
+    let cycles = w.run().await;
+    let last = cycles.last().unwrap();
+    assert_eq!(last.status, "too_many_deletes", "{last:?}");
+    assert_eq!(last.counters.staged, 3);
+    assert_eq!(w.fake.count("PATCH"), 0, "nothing is disabled yet");
+    let staged = w.store.staged(&w.app.id, 10).await.unwrap();
+    assert_eq!(staged.len(), 3);
+    assert!(staged.iter().all(|s| s.action == "disable"));
+
+    w.store
+        .send_command(&w.app.id, JobCommand::AllowDeletes)
+        .await
+        .unwrap();
+    let cycles = w.run().await;
+    assert_eq!(cycles[0].counters.disabled, 3, "{:?}", cycles[0]);
+    assert_eq!(cycles[0].status, "completed");
+    assert!(w.fake.users().iter().all(|u| u["active"] == false));
+    assert_eq!(w.store.count_staged(&w.app.id).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn a_refused_token_quarantines_and_the_first_success_leaves() {
+    let w = World::new(json!({})).await;
+    for name in ["u1", "u2"] {
+        let id = w.user(name, None).await;
+        w.assign(&id, MemberType::User).await;
+    }
+    *w.host.connector.lock().unwrap() = client(&w.fake, "wrong-token");
+    let cycles = w.run().await;
+    assert_eq!(cycles[0].status, "quarantined", "{:?}", cycles[0]);
+    assert_eq!(
+        w.fake.requests().len(),
+        1,
+        "the first 401 stops the cycle: no request per remaining object"
+    );
+    let job = w.store.job(&w.app.id).await.unwrap();
+    let q = job.quarantine.unwrap();
+    assert_eq!(q.code, "ENG-AUTH");
+    assert!(q.reason.contains("Secret Token"), "{}", q.reason);
+    assert!(q.next_attempt_at > chrono::Utc::now() + chrono::Duration::minutes(30));
+
+    // Nothing runs before the next attempt …
+    assert!(w.run().await.is_empty());
+    // … unless an admin asks; with the token fixed, the cycle succeeds and leaves quarantine.
+    *w.host.connector.lock().unwrap() = client(&w.fake, TOKEN);
+    w.store
+        .send_command(&w.app.id, JobCommand::Run)
+        .await
+        .unwrap();
+    let cycles = w.run().await;
+    assert_eq!(cycles[0].status, "completed", "{:?}", cycles[0]);
+    assert_eq!(w.fake.users().len(), 2);
+    assert!(w.store.job(&w.app.id).await.unwrap().quarantine.is_none());
+}
+
+#[tokio::test]
+async fn a_failed_object_is_retried_later_and_the_rest_go_on() {
+    let w = World::new(json!({})).await;
+    for name in ["u1", "u2"] {
+        let id = w.user(name, None).await;
+        w.assign(&id, MemberType::User).await;
+    }
+    // The first object's lookup meets 500s until the client's tries are spent: it fails and
+    // is escrowed; the second goes on.
+    w.fake.fail_next(3, 500);
+    let cycles = w.run().await;
+    let initial = &cycles[0];
+    assert_eq!(initial.status, "completed", "{initial:?}");
+    assert_eq!(initial.counters.failed, 1);
+    assert_eq!(initial.counters.created, 1);
+    // The retry (due at once in this test) creates it.
+    let retry = cycles.iter().find(|c| c.counters.retried > 0).unwrap();
+    assert_eq!(retry.counters.created, 1, "{retry:?}");
+    assert_eq!(w.fake.users().len(), 2);
+    assert!(w.store.escrowed(&w.app.id, 10).await.unwrap().is_empty());
+    let log = w
+        .store
+        .provisioning_log(&w.app.id, None, None, 10)
+        .await
+        .unwrap();
+    assert!(log
+        .iter()
+        .any(|e| e.entry.error_code.as_deref() == Some("ENG-TARGET")));
+}
+
+#[tokio::test]
+async fn a_dry_run_sends_nothing_and_records_everything() {
+    let w = World::new(json!({})).await;
+    for name in ["u1", "u2"] {
+        let id = w.user(name, None).await;
+        w.assign(&id, MemberType::User).await;
+    }
+    w.store
+        .send_command(&w.app.id, JobCommand::DryRun)
+        .await
+        .unwrap();
+    w.store
+        .update_job(
+            &w.app.id,
+            JobChange {
+                paused: Some(true),
+                ..JobChange::default()
+            },
+        )
+        .await
+        .unwrap();
+    let cycles = w.run().await;
+    assert_eq!(cycles.len(), 1);
+    assert_eq!(cycles[0].kind, "dry_run");
+    assert_eq!(w.fake.count("POST"), 0);
+    let log = w
+        .store
+        .provisioning_log(&w.app.id, None, None, 10)
+        .await
+        .unwrap();
+    assert_eq!(log.len(), 2);
+    assert!(log
+        .iter()
+        .all(|e| e.entry.action == "create" && e.entry.status == "skipped"));
+    assert!(w.store.job(&w.app.id).await.unwrap().last_full_at.is_none());
+}
+
+#[tokio::test]
+async fn a_target_without_patch_gets_the_whole_resource() {
+    let w = World::new(json!({})).await;
+    w.fake.set_patch_supported(false);
+    let c = ScimClient::with_options(&w.fake.url, TOKEN, ScimOptions::default()).unwrap();
+    assert!(!c.discover().await.unwrap().patch);
+    *w.host.connector.lock().unwrap() = Arc::new(c);
+    let id = w.user("ada", None).await;
+    w.assign(&id, MemberType::User).await;
+    w.run().await;
+    let uid = steward_store::UserId::parse(&id).unwrap();
+    let mut resource = w.store.user(uid).await.unwrap().unwrap().resource;
+    resource["displayName"] = json!("Ada L.");
+    w.store.replace_user(uid, resource, None).await.unwrap();
+    w.fake.clear_requests();
+    w.run().await;
+    assert_eq!(w.fake.count("PATCH"), 0);
+    assert_eq!(w.fake.count("PUT"), 1);
+    let ada = w.target_user("ada");
+    assert_eq!(ada["displayName"], "Ada L.");
+    assert_eq!(
+        ada["name"]["givenName"], "ada",
+        "a PUT keeps what did not change"
+    );
+}
