@@ -31,6 +31,9 @@ pub struct Config {
     /// A `tracing` filter, e.g. `info` or `info,steward=debug`.
     pub log: String,
     pub log_format: LogFormat,
+    /// How long a provisioning job's lease lasts: after a crash, another process (or this
+    /// one restarted) takes the job over once the lease has run out.
+    pub job_lease_seconds: u64,
 }
 
 impl fmt::Debug for Config {
@@ -46,6 +49,7 @@ impl fmt::Debug for Config {
             .field("public_url", &self.public_url)
             .field("log", &self.log)
             .field("log_format", &self.log_format)
+            .field("job_lease_seconds", &self.job_lease_seconds)
             .finish()
     }
 }
@@ -77,7 +81,8 @@ impl fmt::Display for Config {
                 LogFormat::Text => "text",
                 LogFormat::Json => "json",
             }
-        )
+        )?;
+        writeln!(f, "job_lease_seconds = {}", self.job_lease_seconds)
     }
 }
 
@@ -106,9 +111,10 @@ struct FileConfig {
     public_url: Option<String>,
     log: Option<String>,
     log_format: Option<String>,
+    job_lease_seconds: Option<u64>,
 }
 
-const KEYS: [&str; 7] = [
+const KEYS: [&str; 8] = [
     "listen",
     "data_dir",
     "database_url",
@@ -116,6 +122,7 @@ const KEYS: [&str; 7] = [
     "public_url",
     "log",
     "log_format",
+    "job_lease_seconds",
 ];
 
 /// Every problem found, one per line.
@@ -176,6 +183,10 @@ impl Config {
                             ("public_url", fc.public_url),
                             ("log", fc.log),
                             ("log_format", fc.log_format),
+                            (
+                                "job_lease_seconds",
+                                fc.job_lease_seconds.map(|n| n.to_string()),
+                            ),
                         ] {
                             if let Some(value) = value {
                                 values.insert(
@@ -300,6 +311,20 @@ impl Config {
             }
         };
 
+        let job_lease_seconds = match take("job_lease_seconds") {
+            None => 30,
+            Some(s) => match s.value.trim().parse::<u64>() {
+                Ok(n) if (2..=3600).contains(&n) => n,
+                _ => {
+                    errors.push(format!(
+                        "{}: {:?} is not a lease length; use a number of seconds from 2 to 3600",
+                        s.origin, s.value
+                    ));
+                    30
+                }
+            },
+        };
+
         match (errors.is_empty(), listen) {
             (true, Some(listen)) => Ok((
                 Config {
@@ -310,6 +335,7 @@ impl Config {
                     public_url,
                     log,
                     log_format,
+                    job_lease_seconds,
                 },
                 warnings,
             )),

@@ -85,7 +85,10 @@ pub async fn run(config: Config, warnings: Vec<String>) -> anyhow::Result<()> {
     let engine = steward_engine::Engine::new(
         store.clone(),
         engine_host.clone(),
-        steward_engine::EngineOptions::default(),
+        steward_engine::EngineOptions {
+            lease: Duration::from_secs(config.job_lease_seconds),
+            ..steward_engine::EngineOptions::default()
+        },
     );
     let state = PortalState {
         leptos_options,

@@ -25,7 +25,7 @@ use crate::object::user_members;
 use crate::{provision, AppContext, Assignments, Outcome, RunOptions, Subject};
 
 /// Objects read from the directory per page.
-const PAGE: u32 = 250;
+const PAGE: u32 = 100;
 
 /// Why a cycle stopped before its end.
 #[derive(Debug, Clone, PartialEq)]

@@ -340,7 +340,7 @@ impl Engine {
             _ => {}
         }
         // Changes since the watermark, once the burst settles.
-        let head = *store.subscribe_changes().borrow();
+        let head = store.latest_change().await?;
         if head > job.watermark {
             self.settle_feed(head).await;
             let changes = store.changes_after(job.watermark, 5000).await?;
@@ -487,8 +487,14 @@ impl Engine {
             Some(Work::Resume(ref c)) => (c.clone(), true),
             _ => (store.start_cycle(app, kind, 0).await?, false),
         };
-        // The feed position a full cycle covers: later changes are handled incrementally.
-        let head = *store.subscribe_changes().borrow();
+        // The feed position a full cycle covers: later changes are handled incrementally. A
+        // resumed cycle does not know where it began, so it covers nothing: changes since the
+        // watermark are handled again (they are idempotent).
+        let head = if resumed {
+            store.job(app).await?.watermark
+        } else {
+            store.latest_change().await?
+        };
         let full = kind == "initial" || kind == "periodic";
         if full && !resumed {
             store

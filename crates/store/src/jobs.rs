@@ -107,6 +107,7 @@ pub struct JobChange {
 
 /// What a cycle did, per outcome.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct CycleCounters {
     pub in_scope: u64,
     pub created: u64,

@@ -249,6 +249,8 @@ pub trait ChangeFeed: Send + Sync {
     /// Sends the newest sequence number after every committed change: consumers wait on
     /// `changed()` instead of polling.
     fn subscribe_changes(&self) -> tokio::sync::watch::Receiver<i64>;
+    /// The newest sequence number in the database, whichever process wrote it.
+    async fn latest_change(&self) -> StoreResult<i64>;
 }
 
 #[async_trait]

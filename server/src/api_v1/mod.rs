@@ -24,6 +24,7 @@ use serde::Deserialize;
 use steward_app::api::ProvisioningSettings;
 use steward_app::error::{AppError, ErrorCode};
 use steward_app::server::applications::{self as service, GeneralChange};
+use steward_app::server::provisioning as jobs;
 use steward_app::server::{middleware, Actor, ClientIp, OperationId, PortalState};
 use steward_gallery::{AppMappings, ObjectType};
 
@@ -49,6 +50,10 @@ pub fn router(state: PortalState) -> Router {
         .route("/applications/{id}/scope-preview", post(scope_preview))
         .route("/applications/{id}/read-schema", post(read_schema))
         .route("/applications/{id}/provisioning-log", get(provisioning_log))
+        .route("/applications/{id}/job", get(job_status))
+        .route("/applications/{id}/job/cycles", get(job_cycles))
+        .route("/applications/{id}/job/staged", get(job_staged))
+        .route("/applications/{id}/job/{action}", post(job_command))
         .route(
             "/applications/{id}/provision-on-demand",
             post(provision_on_demand),
@@ -417,6 +422,56 @@ async fn provisioning_log(
             q.limit.unwrap_or(100),
         )
         .await?,
+    ))
+}
+
+async fn job_status(
+    State(state): State<PortalState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(jobs::job_status(&state, &actor, &id).await?))
+}
+
+async fn job_command(
+    State(state): State<PortalState>,
+    ApiActor(actor): ApiActor,
+    Path((id, action)): Path<(String, String)>,
+) -> ApiResult<impl IntoResponse> {
+    let Some(action) = jobs::JobAction::parse(&action) else {
+        return Err(AppError::new(
+            ErrorCode::NotFound,
+            format!("There is no job command {action:?}; the commands are start, pause, run, restart, restart-full, allow-deletes and dry-run."),
+        )
+        .into());
+    };
+    Ok(Json(jobs::job_command(&state, &actor, &id, action).await?))
+}
+
+#[derive(Deserialize)]
+struct LimitQuery {
+    limit: Option<u32>,
+}
+
+async fn job_cycles(
+    State(state): State<PortalState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+    Query(q): Query<LimitQuery>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(
+        jobs::cycles(&state, &actor, &id, q.limit.unwrap_or(20)).await?,
+    ))
+}
+
+async fn job_staged(
+    State(state): State<PortalState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+    Query(q): Query<LimitQuery>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(
+        jobs::staged(&state, &actor, &id, q.limit.unwrap_or(500)).await?,
     ))
 }
 

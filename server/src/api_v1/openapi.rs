@@ -165,6 +165,33 @@ pub fn document() -> Value {
                         "action": { "type": "string" }, "status": { "type": "string" }, "steps": { "type": "array" },
                         "modified": { "type": "array" }, "error_code": { "type": ["string", "null"] }, "message": { "type": "string" } } } }))), &["404"]) }
             },
+            "/applications/{id}/job": {
+                "parameters": [id_param()],
+                "get": { "operationId": "jobStatus", "summary": "The provisioning job: state (not_configured, off, running, idle, quarantined with reason and next attempt, waiting_for_deletes), the current and last cycle with counters and progress, held deletes, retries",
+                    "responses": responses(("200", ok("The job.", reference("JobStatus"))), &["404"]) }
+            },
+            "/applications/{id}/job/{action}": {
+                "parameters": [id_param(), { "name": "action", "in": "path", "required": true,
+                    "schema": { "enum": ["start", "pause", "run", "restart", "restart-full", "allow-deletes", "dry-run"] },
+                    "description": "start: provisioning On and a cycle now; pause: Off (a cycle under way stops after its page and resumes there); run: a cycle now; restart: forget the watermark, retries, held deletes and quarantine and run an initial cycle; restart-full: also forget the links, so every object is matched again; allow-deletes: send the disables and deletes held by the threshold; dry-run: a cycle that records what it would send and sends nothing." }],
+                "post": { "operationId": "jobCommand", "summary": "Gives the job a command (persisted; the job takes it within seconds)",
+                    "responses": responses(("200", ok("The job after the command was recorded.", reference("JobStatus"))), &["404", "422"]) }
+            },
+            "/applications/{id}/job/cycles": {
+                "parameters": [id_param()],
+                "get": { "operationId": "jobCycles", "summary": "The job's cycles, newest first",
+                    "parameters": [{ "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 200, "default": 20 } }],
+                    "responses": responses(("200", ok("The cycles.", json!({ "type": "array", "items": reference("Cycle") }))), &["404"]) }
+            },
+            "/applications/{id}/job/staged": {
+                "parameters": [id_param()],
+                "get": { "operationId": "jobStaged", "summary": "The disables and deletes held by the accidental-deletion threshold, by name",
+                    "parameters": [{ "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 5000, "default": 500 } }],
+                    "responses": responses(("200", ok("The held operations.", json!({ "type": "array", "items": { "type": "object", "properties": {
+                        "object_type": { "enum": ["User", "Group"] }, "source_id": { "type": "string" }, "source_name": { "type": "string" },
+                        "target_id": { "type": "string" }, "action": { "enum": ["disable", "delete"] }, "reason": { "type": "string" },
+                        "cycle_id": { "type": "string" }, "staged_at": { "type": "string", "format": "date-time" } } } }))), &["404"]) }
+            },
             "/applications/{id}/assignments": {
                 "parameters": [id_param()],
                 "get": { "operationId": "listAssignments", "summary": "Assigned users and groups, by name (at most 100)",
@@ -201,6 +228,31 @@ fn schemas() -> Value {
             "message": string,
             "operation_id": string,
             "fields": { "type": "array", "items": { "type": "object", "properties": { "field": string, "message": string } } } } } } },
+        "Cycle": { "type": "object", "properties": {
+            "id": string, "application_id": string,
+            "kind": { "enum": ["initial", "incremental", "periodic", "dry_run"] },
+            "status": { "enum": ["running", "completed", "failed", "too_many_deletes", "quarantined"] },
+            "started_at": { "type": "string", "format": "date-time" }, "ended_at": { "type": ["string", "null"], "format": "date-time" },
+            "total": { "type": "integer" }, "done": { "type": "integer" }, "cursor": { "type": ["string", "null"] },
+            "counters": { "type": "object", "properties": {
+                "in_scope": { "type": "integer" }, "created": { "type": "integer" }, "updated": { "type": "integer" },
+                "disabled": { "type": "integer" }, "deleted": { "type": "integer" }, "skipped": { "type": "integer" },
+                "failed": { "type": "integer" }, "retried": { "type": "integer" }, "staged": { "type": "integer" } } },
+            "message": string } },
+        "JobStatus": { "type": "object", "properties": {
+            "application_id": string,
+            "state": { "enum": ["not_configured", "off", "running", "idle", "quarantined", "waiting_for_deletes"] },
+            "quarantine": { "type": ["object", "null"], "properties": {
+                "code": string, "reason": string, "since": { "type": "string", "format": "date-time" },
+                "attempts": { "type": "integer" }, "next_attempt_at": { "type": "string", "format": "date-time" } } },
+            "current_cycle": { "oneOf": [reference("Cycle"), { "type": "null" }] },
+            "last_cycle": { "oneOf": [reference("Cycle"), { "type": "null" }] },
+            "last_full_at": { "type": ["string", "null"], "format": "date-time" },
+            "pending_command": { "type": ["string", "null"] },
+            "staged_deletes": { "type": "integer" },
+            "retries": { "type": "array", "items": { "type": "object", "properties": {
+                "object_type": { "enum": ["User", "Group"] }, "source_id": string, "attempts": { "type": "integer" },
+                "next_attempt_at": { "type": "string", "format": "date-time" }, "error_code": { "type": ["string", "null"] }, "message": string } } } } },
         "GalleryTile": { "type": "object", "properties": {
             "id": string, "name": string, "publisher": string, "description": string, "category": string,
             "connector": { "enum": ["scim", "xmatters"] } } },

@@ -90,6 +90,11 @@ pub fn scim_token_create(data: &Path, name: &str) -> String {
 impl Server {
     /// A server whose data folder already holds an admin `ada@example.com`.
     pub fn with_admin() -> Server {
+        Server::with_admin_env(&[])
+    }
+
+    /// As [`Server::with_admin`], with extra environment variables.
+    pub fn with_admin_env(env: &[(&str, &str)]) -> Server {
         let data = tempfile::tempdir().unwrap();
         let out = admin_create(data.path(), "ada@example.com", PASSWORD);
         assert!(
@@ -97,7 +102,7 @@ impl Server {
             "admin create failed: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        Server::start_in(data, &[])
+        Server::start_in(data, env)
     }
 
     pub fn fresh() -> Server {
@@ -271,6 +276,15 @@ impl Server {
         Server::start_in(data, &[])
     }
 
+    /// Kills the server with SIGKILL (no chance to clean up, as in a crash) and starts it
+    /// again on the same data folder with `env`.
+    pub fn crash_and_restart(mut self, env: &[(&str, &str)]) -> Server {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+        let data = std::mem::replace(&mut self.data, tempfile::tempdir().unwrap());
+        Server::start_in(data, env)
+    }
+
     /// Sends SIGTERM and waits for the exit status.
     pub fn terminate(&mut self) -> std::process::ExitStatus {
         let pid = self.child.id().to_string();
@@ -317,7 +331,12 @@ pub struct Api {
 
 impl Api {
     pub fn start() -> Api {
-        let server = Server::with_admin();
+        Api::start_with(&[])
+    }
+
+    /// As [`Api::start`], with extra environment variables for the server.
+    pub fn start_with(env: &[(&str, &str)]) -> Api {
+        let server = Server::with_admin_env(env);
         let out = steward_in(
             &server.data_path(),
             "api-token",

@@ -1275,6 +1275,14 @@ impl ChangeFeed for SqliteStore {
     fn subscribe_changes(&self) -> tokio::sync::watch::Receiver<i64> {
         self.changes.subscribe()
     }
+
+    async fn latest_change(&self) -> StoreResult<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT coalesce(max(seq), 0) FROM changes")
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
 }
 
 #[cfg(test)]
