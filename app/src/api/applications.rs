@@ -129,6 +129,10 @@ pub struct SettingsForm {
     pub notification_email: String,
     #[serde(default)]
     pub notify_on_failure: Option<String>,
+    #[serde(default)]
+    pub legacy_shapes: Option<String>,
+    #[serde(default)]
+    pub updates: String,
 }
 
 /// Saves the provisioning settings; `version` is the one the admin saw, so another admin's
@@ -168,6 +172,15 @@ pub async fn save_settings(id: String, version: i64, form: SettingsForm) -> Resu
         cycle_interval_minutes,
         notification_email: form.notification_email,
         notify_on_failure: form.notify_on_failure.is_some(),
+        compatibility: steward_sync::TargetCompatibility {
+            legacy_shapes: form.legacy_shapes.is_some(),
+            updates: form.updates,
+            // Not on the form: kept as the API set them.
+            ..service::get(&state, &actor, &id)
+                .await?
+                .settings
+                .compatibility
+        },
     };
     service::save_settings(&state, &actor, &id, version, settings).await?;
     Ok(())

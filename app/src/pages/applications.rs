@@ -392,6 +392,20 @@ fn SettingsCard(
                 </div>
                 <label class="check"><input type="checkbox" name="form[notify_on_failure]" checked=settings.notify_on_failure/>
                     " Send an email notification when a failure occurs"</label>
+                <details class="field">
+                    <summary>"Target compatibility"</summary>
+                    <div class="field">
+                        <label for="set-updates">"Send updates as"</label>
+                        <select id="set-updates" name="form[updates]">
+                            <option value="auto" selected=matches!(settings.compatibility.updates.as_str(), "" | "auto")>"What the application says it supports (its /ServiceProviderConfig)"</option>
+                            <option value="patch" selected=settings.compatibility.updates == "patch">"PATCH with only what changed"</option>
+                            <option value="put" selected=settings.compatibility.updates == "put">"PUT of the whole object"</option>
+                        </select>
+                        {message("compatibility.updates")}
+                    </div>
+                    <label class="check"><input type="checkbox" name="form[legacy_shapes]" checked=settings.compatibility.legacy_shapes/>
+                        " Send Entra's legacy request shapes (for applications built against Entra's older provisioning: \"Replace\", \"False\" as text, member removal as a value list)"</label>
+                </details>
                 <div class="actions">
                     <button type="submit" class="button button-primary" disabled=move || save.pending().get()>"Save settings"</button>
                     {move || saved().then(|| view! { <span class="badge badge-ok" role="status">"Settings saved"</span> })}

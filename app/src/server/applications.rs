@@ -355,6 +355,33 @@ pub async fn save_settings(
                 .then(|| "Minutes between full cycles, from 1 to 1440 (a day).".to_string()),
         ),
         (
+            "compatibility.updates",
+            (!matches!(
+                after.compatibility.updates.as_str(),
+                "" | "auto" | "patch" | "put"
+            ))
+            .then(|| {
+                "Send updates as auto (what the application says it supports), patch or put."
+                    .to_string()
+            }),
+        ),
+        (
+            "compatibility.member_chunk",
+            after
+                .compatibility
+                .member_chunk
+                .is_some_and(|n| !(1..=1000).contains(&n))
+                .then(|| "Members per request, from 1 to 1000.".to_string()),
+        ),
+        (
+            "compatibility.max_concurrency",
+            after
+                .compatibility
+                .max_concurrency
+                .is_some_and(|n| !(1..=64).contains(&n))
+                .then(|| "Requests at once, from 1 to 64.".to_string()),
+        ),
+        (
             "notification_email",
             if email.is_empty() && after.notify_on_failure {
                 Some("Enter the address to notify, or untick the notification.".to_string())

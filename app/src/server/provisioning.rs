@@ -9,11 +9,10 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use steward_connect::{Connector as TargetConnector, ScimClient, XmattersTarget};
+use steward_connect::{Connector as TargetConnector, ScimClient, ScimOptions, XmattersTarget};
 use steward_engine::{AppContext, Host};
 use steward_gallery::{AppMappings, Connector, Entry, Gallery};
 use steward_store::{
@@ -104,12 +103,33 @@ impl EngineHost {
             .await
             .map_err(|e| e.to_string())?;
         let field = |name: &str| open_credential(&self.secrets, &stored, name);
+        let compat = settings_of(app, entry).compatibility;
         let connector: Arc<dyn TargetConnector> = match entry.connector {
             Connector::Scim => {
-                let client = ScimClient::new(
+                let defaults = ScimOptions::default();
+                let options = ScimOptions {
+                    patch: match compat.updates.as_str() {
+                        "patch" => Some(true),
+                        "put" => Some(false),
+                        _ => None,
+                    },
+                    legacy_shapes: compat.legacy_shapes,
+                    member_chunk: compat
+                        .member_chunk
+                        .map_or(defaults.member_chunk, |n| n as usize),
+                    max_concurrency: compat
+                        .max_concurrency
+                        .map_or(defaults.max_concurrency, |n| n as usize),
+                    ..defaults
+                };
+                let options = ScimOptions {
+                    initial_concurrency: options.initial_concurrency.min(options.max_concurrency),
+                    ..options
+                };
+                let client = ScimClient::with_options(
                     &field("tenant_url")?,
                     &field("secret_token")?,
-                    Duration::from_secs(30),
+                    options,
                 )
                 .map_err(|e| e.to_string())?;
                 // What the target supports (PATCH, Bulk, filters); when it cannot be read the

@@ -36,6 +36,24 @@ pub struct ProvisioningSettings {
     pub cycle_interval_minutes: u32,
     pub notification_email: String,
     pub notify_on_failure: bool,
+    /// How the connector talks to this target, where it differs from the standard.
+    pub compatibility: TargetCompatibility,
+}
+
+/// Per-application switches for targets that do not follow RFC 7644 to the letter.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TargetCompatibility {
+    /// Send the request shapes Entra's older provisioning sent, for targets built against
+    /// it: capitalised op names, booleans as the strings "True"/"False", member removal as
+    /// a value list.
+    pub legacy_shapes: bool,
+    /// "auto" (what the target's /ServiceProviderConfig says), "patch" or "put".
+    pub updates: String,
+    /// Members per request when changing group members (default 100).
+    pub member_chunk: Option<u32>,
+    /// Requests in flight to the target at most (default 8).
+    pub max_concurrency: Option<u32>,
 }
 
 impl Default for ProvisioningSettings {
@@ -48,6 +66,7 @@ impl Default for ProvisioningSettings {
             cycle_interval_minutes: 40,
             notification_email: String::new(),
             notify_on_failure: false,
+            compatibility: TargetCompatibility::default(),
         }
     }
 }
