@@ -178,7 +178,7 @@ async fn provisions_a_user_on_demand_exactly_and_minimally() {
     let outcome = on_demand("ada@example.com".into()).await;
     assert_eq!(
         outcome["modified"],
-        json!([{"path": "title", "value": "Professor"}]),
+        json!([{"path": "title", "old": "Analyst", "new": "Professor"}]),
         "{outcome}"
     );
     assert_eq!(
@@ -272,7 +272,7 @@ async fn provisions_a_user_on_demand_exactly_and_minimally() {
     assert_eq!(outcome["action"], "update", "{outcome}");
     assert_eq!(
         outcome["modified"],
-        json!([{"path": "active", "value": true}]),
+        json!([{"path": "active", "old": false, "new": true}]),
         "{outcome}"
     );
     assert_eq!(

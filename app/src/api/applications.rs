@@ -416,7 +416,8 @@ pub struct OnDemandResult {
     pub target_id: Option<String>,
     pub steps: Vec<RunStep>,
     /// (target path, value sent as JSON text).
-    pub modified: Vec<(String, String)>,
+    /// (attribute, value before — empty when none was sent —, value sent).
+    pub modified: Vec<(String, String, String)>,
     pub error_code: Option<String>,
     pub message: String,
 }
@@ -448,9 +449,14 @@ pub async fn provision_on_demand(
             .modified
             .into_iter()
             .map(|m| {
+                let text = |v: &serde_json::Value| match v {
+                    serde_json::Value::Null => String::new(),
+                    v => v.to_string(),
+                };
                 (
                     m["path"].as_str().unwrap_or_default().to_string(),
-                    m["value"].to_string(),
+                    text(&m["old"]),
+                    text(&m["new"]),
                 )
             })
             .collect(),

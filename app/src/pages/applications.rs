@@ -456,8 +456,8 @@ fn OnDemandCard(id: String) -> impl IntoView {
                             </ol>
                             {(!o.modified.is_empty()).then(|| view! {
                                 <table class="table table-compact">
-                                    <thead><tr><th scope="col">"Attribute"</th><th scope="col">"Sent"</th></tr></thead>
-                                    <tbody>{o.modified.into_iter().map(|(p, v)| view! { <tr><td><code>{p}</code></td><td><code class="wrap">{v}</code></td></tr> }).collect_view()}</tbody>
+                                    <thead><tr><th scope="col">"Attribute"</th><th scope="col">"Before"</th><th scope="col">"Sent"</th></tr></thead>
+                                    <tbody>{o.modified.into_iter().map(|(p, old, new)| view! { <tr><td><code>{p}</code></td><td><code class="wrap">{old}</code></td><td><code class="wrap">{new}</code></td></tr> }).collect_view()}</tbody>
                                 </table>
                             })}
                         </div>

@@ -16,6 +16,7 @@
 //!   lease: commands (run, restart, allow deletes, dry run), pause, quarantine with back-off,
 //!   the change-feed follower with debounce, the periodic cycle.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -24,7 +25,7 @@ use steward_connect::{Connector, OpError, OpErrorKind};
 use steward_expr::CompiledScope;
 use steward_gallery::{AppMappings, Entry};
 use steward_store::{Application, ObjectType, Store, StoreError};
-use steward_sync::ProvisioningSettings;
+use steward_sync::{redacted_paths, ProvisioningSettings};
 
 pub mod cycle;
 pub mod object;
@@ -44,6 +45,8 @@ pub struct AppContext {
     pub connector: Arc<dyn Connector>,
     users_scope: Result<CompiledScope, String>,
     groups_scope: Result<CompiledScope, String>,
+    users_redacted: BTreeSet<String>,
+    groups_redacted: BTreeSet<String>,
 }
 
 impl AppContext {
@@ -61,6 +64,12 @@ impl AppContext {
                 .compile()
                 .map_err(|e| e.to_string()),
         };
+        let users_redacted = redacted_paths(&mappings.users);
+        let groups_redacted = mappings
+            .groups
+            .as_ref()
+            .map(redacted_paths)
+            .unwrap_or_default();
         AppContext {
             app,
             entry,
@@ -69,6 +78,16 @@ impl AppContext {
             connector,
             users_scope,
             groups_scope,
+            users_redacted,
+            groups_redacted,
+        }
+    }
+
+    /// The target paths whose values logs must not show (mapped through `Redact`).
+    pub fn redacted(&self, object_type: ObjectType) -> &BTreeSet<String> {
+        match object_type {
+            ObjectType::User => &self.users_redacted,
+            ObjectType::Group => &self.groups_redacted,
         }
     }
 
@@ -148,7 +167,8 @@ pub struct Outcome {
     pub status: &'static str,
     pub target_id: Option<String>,
     pub steps: Vec<Step>,
-    /// `{path, value}` of each property sent (`null`: removed).
+    /// `{path, old, new}` of each property sent (`new` null: removed; values of `Redact`
+    /// mappings shown as `[Redact]`).
     pub modified: Vec<Value>,
     pub error_code: Option<String>,
     pub message: String,

@@ -14,7 +14,7 @@ use steward_scim::{PatchOperation, PatchPath};
 use steward_store::{
     GroupId, Link, MemberType, NewLogEntry, ObjectType, Store, StoreError, UserId,
 };
-use steward_sync::{on_create_paths, render, resource, Fingerprint};
+use steward_sync::{on_create_paths, render, resource, shown, shown_values, Fingerprint};
 
 use crate::scope::Assignments;
 use crate::{failed, step, AppContext, End, Outcome, Removal, RunOptions, Step};
@@ -170,7 +170,32 @@ impl Run<'_> {
             fingerprint,
             active,
             updated_at: chrono::Utc::now(),
+            sent: json!({}),
         }
+    }
+
+    fn redacted(&self) -> &BTreeSet<String> {
+        self.ctx.redacted(self.subject.object_type)
+    }
+
+    /// The values as logs may show them.
+    fn shown(&self, values: &BTreeMap<String, Value>) -> BTreeMap<String, Value> {
+        shown_values(values, self.redacted())
+    }
+
+    /// The operations as logs may show them.
+    fn shown_ops(&self, ops: &[PatchOperation]) -> Value {
+        Value::Array(
+            ops.iter()
+                .map(|o| {
+                    let mut op = serde_json::to_value(o).unwrap_or_default();
+                    if let (Some(path), Some(v)) = (&o.path, op.get_mut("value")) {
+                        *v = shown(&path.to_string(), v, self.redacted());
+                    }
+                    op
+                })
+                .collect(),
+        )
     }
 }
 
@@ -507,10 +532,11 @@ async fn match_existing(
     Ok(Matched::None)
 }
 
-fn modified_of(values: &BTreeMap<String, Value>) -> Vec<Value> {
-    values
+/// The modified properties of a create: every value, from nothing.
+fn created_props(shown: &BTreeMap<String, Value>) -> Vec<Value> {
+    shown
         .iter()
-        .map(|(p, v)| json!({"path": p, "value": v}))
+        .map(|(p, v)| json!({"path": p, "old": null, "new": v}))
         .collect()
 }
 
@@ -534,14 +560,16 @@ async fn create(run: &mut Run<'_>, values: &BTreeMap<String, Value>) -> Result<E
         ));
     }
     let body = resource(gallery_type(kind), values);
+    let shown = run.shown(values);
+    let shown_body = resource(gallery_type(kind), &shown);
     let what = format!("create the {}", noun(kind));
     if run.opts.dry_run {
-        run.modified = modified_of(values);
+        run.modified = created_props(&shown);
         run.push(step(
             "action",
             "skipped",
             format!("Dry run: would {what} (POST /{}).", collection(kind)),
-            json!({"request": body}),
+            json!({"request": shown_body}),
         ));
         return Ok(End::would("create", None, &what));
     }
@@ -551,24 +579,25 @@ async fn create(run: &mut Run<'_>, values: &BTreeMap<String, Value>) -> Result<E
                 "action",
                 "failed",
                 format!("POST /{} failed.", collection(kind)),
-                json!({"request": body}),
+                json!({"request": shown_body, "response": e.detail}),
             ));
             Ok(failed("create", None, &e))
         }
         Ok(created) => {
             let target_id = created["id"].as_str().unwrap_or_default().to_string();
-            run.modified = modified_of(values);
+            run.modified = created_props(&shown);
             run.push(step(
                 "action",
                 "ok",
                 format!("Created the {} {target_id}.", noun(kind)),
-                json!({"request": body}),
+                json!({"request": shown_body}),
             ));
-            let link = run.link_for(
+            let mut link = run.link_for(
                 target_id.clone(),
                 serde_json::to_value(Fingerprint::of(values)).unwrap_or_default(),
                 true,
             );
+            link.sent = serde_json::to_value(&shown).unwrap_or_default();
             run.store.save_link(&link).await?;
             Ok(End::new("create", "success", Some(target_id), "Created."))
         }
@@ -615,11 +644,21 @@ async fn update(
         ));
     }
     let path = format!("/{}/{}", collection(kind), link.target_id);
+    let shown_ops = run.shown_ops(&ops);
+    let modified: Vec<Value> = ops
+        .iter()
+        .map(|o| {
+            let p = o.path.as_ref().map(|p| p.to_string()).unwrap_or_default();
+            let new = o
+                .value
+                .as_ref()
+                .map_or(Value::Null, |v| shown(&p, v, run.redacted()));
+            let old = link.sent.get(&p).cloned().unwrap_or(Value::Null);
+            json!({"path": p, "old": old, "new": new})
+        })
+        .collect();
     if run.opts.dry_run {
-        run.modified = ops
-            .iter()
-            .map(|o| json!({"path": o.path, "value": o.value}))
-            .collect();
+        run.modified = modified;
         run.push(step(
             "action",
             "skipped",
@@ -627,7 +666,7 @@ async fn update(
                 "Dry run: would update {} attribute(s) (PATCH {path}).",
                 ops.len()
             ),
-            json!({"Operations": ops}),
+            json!({"Operations": shown_ops}),
         ));
         return Ok(End::would(
             "update",
@@ -647,20 +686,24 @@ async fn update(
             "action",
             "failed",
             format!("PATCH {path} failed."),
-            json!({"Operations": ops}),
+            json!({"Operations": shown_ops, "response": e.detail}),
         ));
         return Ok(failed("update", target_id, &e));
     }
-    run.modified = ops
-        .iter()
-        .map(|o| json!({"path": o.path, "value": o.value}))
-        .collect();
+    run.modified = modified;
     run.push(step(
         "action",
         "ok",
         format!("Updated {} attribute(s) of {}.", ops.len(), link.target_id),
-        json!({"Operations": ops}),
+        json!({"Operations": shown_ops}),
     ));
+    let mut sent = serde_json::to_value(run.shown(values)).unwrap_or_default();
+    for path in &keep {
+        if let Some(v) = link.sent.get(*path) {
+            sent[*path] = v.clone();
+        }
+    }
+    link.sent = sent;
     link.fingerprint = serde_json::to_value(Fingerprint::of(values)).unwrap_or_default();
     link.active = values.get("active") != Some(&Value::Bool(false));
     link.updated_at = chrono::Utc::now();
@@ -856,7 +899,15 @@ async fn leave_scope(run: &mut Run<'_>, reason: &str, full: &Value) -> Result<En
         ));
         return Ok(failed("disable", target_id, &e));
     }
-    run.modified = vec![json!({"path": "active", "value": false})];
+    let old = link
+        .sent
+        .get("active")
+        .cloned()
+        .unwrap_or(Value::Bool(true));
+    run.modified = vec![json!({"path": "active", "old": old, "new": false})];
+    if link.sent.is_object() {
+        link.sent["active"] = Value::Bool(false);
+    }
     run.push(step(
         "action",
         "ok",

@@ -487,3 +487,68 @@ async fn a_target_without_patch_gets_the_whole_resource() {
         "a PUT keeps what did not change"
     );
 }
+
+#[tokio::test]
+async fn redacted_values_are_sent_but_never_logged_and_changes_show_old_and_new() {
+    let w = World::new(json!({})).await;
+    let entry = Gallery::builtin()
+        .unwrap()
+        .get("custom-scim")
+        .unwrap()
+        .clone();
+    let mut mappings = AppMappings::defaults(&entry);
+    for m in &mut mappings.users.attributes {
+        if m.target == "title" {
+            m.source = steward_gallery::Source::Expression("Redact([jobTitle])".into());
+        }
+    }
+    let app = w.store.application(&w.app.id).await.unwrap().unwrap();
+    w.store
+        .update_application(
+            &app.id,
+            ApplicationChange {
+                mappings: Some(Some(serde_json::to_value(&mappings).unwrap())),
+                ..ApplicationChange::default()
+            },
+            app.version,
+        )
+        .await
+        .unwrap();
+    let id = w.user("ada", None).await;
+    let uid = steward_store::UserId::parse(&id).unwrap();
+    let mut resource = w.store.user(uid).await.unwrap().unwrap().resource;
+    resource["title"] = json!("First Secret");
+    w.store.replace_user(uid, resource, None).await.unwrap();
+    w.assign(&id, MemberType::User).await;
+    w.run().await;
+    assert_eq!(
+        w.target_user("ada")["title"],
+        "First Secret",
+        "sent as it is"
+    );
+    let mut resource = w.store.user(uid).await.unwrap().unwrap().resource;
+    resource["title"] = json!("Second Secret");
+    resource["displayName"] = json!("Ada Lovelace");
+    w.store.replace_user(uid, resource, None).await.unwrap();
+    w.run().await;
+    assert_eq!(w.target_user("ada")["title"], "Second Secret");
+
+    let log = w
+        .store
+        .provisioning_log(&w.app.id, None, None, 10)
+        .await
+        .unwrap();
+    let text = serde_json::to_string(&log).unwrap();
+    assert!(!text.contains("Secret"), "{text}");
+    let update = &log[0].entry;
+    assert_eq!(update.action, "update");
+    let mut modified = update.modified.as_array().unwrap().clone();
+    modified.sort_by_key(|m| m["path"].as_str().unwrap().to_string());
+    assert_eq!(
+        modified,
+        [
+            json!({"path": "displayName", "old": "ada", "new": "Ada Lovelace"}),
+            json!({"path": "title", "old": "[Redact]", "new": "[Redact]"}),
+        ]
+    );
+}

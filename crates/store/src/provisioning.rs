@@ -18,6 +18,9 @@ pub struct Link {
     /// Whether Steward left the target object enabled.
     pub active: bool,
     pub updated_at: DateTime<Utc>,
+    /// What was last sent per target path, as logs may show it (redacted values hidden).
+    #[serde(default)]
+    pub sent: serde_json::Value,
 }
 
 /// One provisioning log entry to record.

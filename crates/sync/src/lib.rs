@@ -350,3 +350,58 @@ fn hash(value: &Value) -> u64 {
 
 #[cfg(test)]
 mod tests;
+
+/// The target paths whose values logs must not show: those mapped by an expression that
+/// uses `Redact(…)` (the value is still sent).
+pub fn redacted_paths(mapping: &AppObjectMapping) -> std::collections::BTreeSet<String> {
+    mapping
+        .attributes
+        .iter()
+        .filter(|m| match &m.source {
+            steward_gallery::Source::Expression(text) => calls_redact(text),
+            _ => false,
+        })
+        .map(|m| m.target.clone())
+        .collect()
+}
+
+/// Whether the expression text calls `Redact` (outside string literals, in any case).
+fn calls_redact(text: &str) -> bool {
+    let mut code = String::with_capacity(text.len());
+    let mut in_string = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (in_string, c) {
+            (false, '"') => in_string = true,
+            (true, '\\') => {
+                chars.next();
+            }
+            (true, '"') => in_string = false,
+            (false, c) => code.push(c.to_ascii_lowercase()),
+            (true, _) => {}
+        }
+    }
+    code.split(|c: char| !(c.is_alphanumeric() || c == '(' || c == '_'))
+        .any(|word| word.starts_with("redact("))
+        || code.contains("redact (")
+}
+
+/// What a log shows of `value` at `path`: `[Redact]` for redacted paths.
+pub fn shown(path: &str, value: &Value, redacted: &std::collections::BTreeSet<String>) -> Value {
+    if redacted.contains(path) && !value.is_null() {
+        Value::String("[Redact]".into())
+    } else {
+        value.clone()
+    }
+}
+
+/// The values as logs may show them.
+pub fn shown_values(
+    values: &BTreeMap<String, Value>,
+    redacted: &std::collections::BTreeSet<String>,
+) -> BTreeMap<String, Value> {
+    values
+        .iter()
+        .map(|(p, v)| (p.clone(), shown(p, v, redacted)))
+        .collect()
+}

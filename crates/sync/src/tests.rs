@@ -218,3 +218,14 @@ fn alexishr_phone_numbers_are_sent_in_e164_or_not_at_all() {
     assert!(!r.values.contains_key(path), "not sent");
     assert!(r.errors[path].contains("no country code"), "{:?}", r.errors);
 }
+
+#[test]
+fn redact_is_found_in_expressions_but_not_in_their_text() {
+    use crate::calls_redact;
+    assert!(calls_redact("Redact([userPrincipalName])"));
+    assert!(calls_redact(r#"Join(" ", redact([a]), [b])"#));
+    assert!(calls_redact("REDACT (RandomString(6,3,0,0,3))"));
+    assert!(!calls_redact(r#"Join(" ", "Redact(", [b])"#));
+    assert!(!calls_redact("[userPrincipalName]"));
+    assert!(!calls_redact("NotRedact([a])"));
+}

@@ -782,6 +782,7 @@ mod tests {
                 fingerprint: serde_json::json!({}),
                 active: true,
                 updated_at: now,
+                sent: serde_json::json!({}),
             })
             .await
             .unwrap();

@@ -28,11 +28,12 @@ pub(super) fn link_from(row: &SqliteRow) -> StoreResult<Link> {
         fingerprint: json(row, "fingerprint")?,
         active: state == "active",
         updated_at: row.try_get("updated_at")?,
+        sent: json(row, "sent")?,
     })
 }
 
 pub(super) const LINK_COLUMNS: &str =
-    "application_id, object_type, source_id, target_id, fingerprint, state, updated_at";
+    "application_id, object_type, source_id, target_id, fingerprint, state, updated_at, sent";
 
 impl SqliteStore {
     /// The link whose `column` (`source_id` or `target_id`, both unique per application and
@@ -82,11 +83,11 @@ impl ProvisioningStore for SqliteStore {
     async fn save_link(&self, link: &Link) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO provisioning_links
-                 (application_id, object_type, source_id, target_id, fingerprint, state, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?)
+                 (application_id, object_type, source_id, target_id, fingerprint, state, updated_at, sent)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (application_id, object_type, source_id) DO UPDATE SET
                  target_id = excluded.target_id, fingerprint = excluded.fingerprint,
-                 state = excluded.state, updated_at = excluded.updated_at",
+                 state = excluded.state, updated_at = excluded.updated_at, sent = excluded.sent",
         )
         .bind(&link.application_id)
         .bind(link.object_type.as_str())
@@ -95,6 +96,11 @@ impl ProvisioningStore for SqliteStore {
         .bind(link.fingerprint.to_string())
         .bind(if link.active { "active" } else { "disabled" })
         .bind(link.updated_at)
+        .bind(if link.sent.is_null() {
+            "{}".to_string()
+        } else {
+            link.sent.to_string()
+        })
         .execute(&self.pool)
         .await
         .map_err(|e| {
@@ -218,6 +224,7 @@ mod tests {
             fingerprint: serde_json::json!({"userName": 1}),
             active: true,
             updated_at: Utc::now(),
+            sent: serde_json::json!({"userName": "ada"}),
         };
         store.save_link(&link("u1", "t1")).await.unwrap();
         let err = store.save_link(&link("u2", "t1")).await.unwrap_err();
@@ -231,6 +238,7 @@ mod tests {
             .unwrap()
             .unwrap();
         assert!(!read.active);
+        assert_eq!(read.sent["userName"], "ada");
         assert_eq!(
             store
                 .link_by_target(&app.id, ObjectType::User, "t1")
