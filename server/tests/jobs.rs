@@ -346,3 +346,83 @@ async fn a_server_killed_mid_cycle_resumes_and_the_target_ends_exact() {
     assert_eq!(initial.len(), 1, "one initial cycle, resumed: {cycles:#}");
     assert_eq!(initial[0]["status"], "completed");
 }
+
+#[tokio::test]
+async fn a_group_is_provisioned_on_demand_with_its_members() {
+    let api = Api::start();
+    let target = Scim2Server::start("group-token");
+    let scim = ScimClient::new(&target.url, "group-token", Duration::from_secs(10)).unwrap();
+    let id = application(&api, &target.url, "group-token", json!({})).await;
+    let store = api.server.store().await;
+    let mut members = Vec::new();
+    for name in ["ada", "grace"] {
+        let u = store
+            .create_user(json!({"userName": format!("{name}@example.com"), "displayName": name, "active": true}))
+            .await
+            .unwrap();
+        members.push(steward_store::Member {
+            id: u.id.to_string(),
+            member_type: steward_store::MemberType::User,
+        });
+    }
+    let group = store
+        .create_group(json!({"displayName": "Pioneers"}), members)
+        .await
+        .unwrap();
+    let (status, body) = api
+        .call(
+            "POST",
+            &format!("/applications/{id}/assignments"),
+            Some(json!({"principal_id": group.id.to_string(), "kind": "Group"})),
+        )
+        .await;
+    assert_eq!(status, 204, "{body}");
+
+    let (status, out) = api
+        .call(
+            "POST",
+            &format!("/applications/{id}/provision-on-demand"),
+            Some(json!({"group": "Pioneers"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{out}");
+    assert_eq!(out["group"]["action"], "create", "{out}");
+    let member_actions: Vec<&str> = out["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(member_actions, ["create", "create"], "{out}");
+    let steps: Vec<&str> = out["group"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["step"].as_str().unwrap())
+        .collect();
+    assert!(steps.contains(&"members"), "{steps:?}");
+    let found = scim
+        .find(TargetObject::Groups, "displayName", "Pioneers")
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1);
+    let group = scim
+        .get(TargetObject::Groups, found[0]["id"].as_str().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        group["members"].as_array().map(Vec::len),
+        Some(2),
+        "{group}"
+    );
+
+    // Neither a user nor a group named: refused.
+    let (status, body) = api
+        .call(
+            "POST",
+            &format!("/applications/{id}/provision-on-demand"),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+}

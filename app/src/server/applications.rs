@@ -1270,6 +1270,50 @@ pub async fn provision_on_demand(
     Ok(outcome)
 }
 
+/// Provisions one directory group now with its members (members first, then the group and
+/// its member difference), through the engine's own path: the group's trace and each
+/// member's.
+pub async fn provision_group_on_demand(
+    state: &PortalState,
+    actor: &Actor,
+    id: &str,
+    which: &str,
+    dry_run: bool,
+) -> Result<(steward_engine::Outcome, Vec<steward_engine::Outcome>), AppError> {
+    actor.require(ROLE)?;
+    let (app, _) = load(state, id).await?;
+    let resource = find_directory_object(state, ObjectType::Groups, which).await?;
+    let group_id = resource["id"].as_str().unwrap_or_default().to_string();
+    let ctx = state
+        .engine_host
+        .context(app.clone())
+        .await
+        .map_err(internal)?;
+    let (group, members) = steward_engine::provision_group_with_members(
+        state.store.as_ref(),
+        &ctx,
+        &group_id,
+        dry_run,
+    )
+    .await
+    .map_err(store_error)?;
+    let failures = members
+        .iter()
+        .chain(std::iter::once(&group))
+        .filter(|o| o.status == "failure")
+        .count();
+    let log = AuditEntry::new("application.provision_on_demand", &app.name).detail(format!(
+        "group {which}: {} ({}), {} member(s), {failures} failure(s)",
+        group.action,
+        group.status,
+        members.len()
+    ));
+    actor
+        .audit(state, if failures > 0 { log.failed() } else { log })
+        .await;
+    Ok((group, members))
+}
+
 /// The provisioning log of an application, newest first: every entry, or one directory
 /// object's (`source`: its id); `before` pages back, at most `limit` (capped at 500).
 pub async fn provisioning_log(

@@ -297,3 +297,24 @@ pub async fn provision_one(
     };
     provision(store, ctx, &opts, &subject).await
 }
+
+/// Provisions one group now with its members: each direct user member first (so the group's
+/// members have accounts to point at), then the group with its member difference. The
+/// group's outcome and each member's.
+pub async fn provision_group_with_members(
+    store: &dyn Store,
+    ctx: &AppContext,
+    group_id: &str,
+    dry_run: bool,
+) -> Result<(Outcome, Vec<Outcome>), StoreError> {
+    let members = match steward_store::GroupId::parse(group_id) {
+        Some(gid) => object::user_members(store, gid).await?,
+        None => Vec::new(),
+    };
+    let mut outcomes = Vec::with_capacity(members.len());
+    for member in &members {
+        outcomes.push(provision_one(store, ctx, ObjectType::User, member, dry_run).await?);
+    }
+    let group = provision_one(store, ctx, ObjectType::Group, group_id, dry_run).await?;
+    Ok((group, outcomes))
+}

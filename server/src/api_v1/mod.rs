@@ -381,7 +381,11 @@ async fn read_schema(
 #[serde(deny_unknown_fields)]
 struct OnDemand {
     /// The user's id, userName, e-mail address or display name.
-    user: String,
+    #[serde(default)]
+    user: Option<String>,
+    /// Or a group's id or display name: the group is provisioned with its members.
+    #[serde(default)]
+    group: Option<String>,
     /// Compute and record what would be sent, send nothing.
     #[serde(default)]
     dry_run: bool,
@@ -393,9 +397,27 @@ async fn provision_on_demand(
     Path(id): Path<String>,
     Body(body): Body<OnDemand>,
 ) -> ApiResult<impl IntoResponse> {
-    Ok(Json(
-        service::provision_on_demand(&state, &actor, &id, &body.user, body.dry_run).await?,
-    ))
+    match (body.user, body.group) {
+        (Some(user), None) => Ok(Json(
+            serde_json::to_value(
+                service::provision_on_demand(&state, &actor, &id, &user, body.dry_run).await?,
+            )
+            .unwrap_or_default(),
+        )),
+        (None, Some(group)) => {
+            let (group, members) =
+                service::provision_group_on_demand(&state, &actor, &id, &group, body.dry_run)
+                    .await?;
+            Ok(Json(
+                serde_json::json!({ "group": group, "members": members }),
+            ))
+        }
+        _ => Err(AppError::invalid(vec![steward_app::error::FieldError::new(
+            "user",
+            "Name either a user or a group to provision.",
+        )])
+        .into()),
+    }
 }
 
 #[derive(Deserialize)]

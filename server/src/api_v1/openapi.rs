@@ -145,9 +145,10 @@ pub fn document() -> Value {
             },
             "/applications/{id}/provision-on-demand": {
                 "parameters": [id_param()],
-                "post": { "operationId": "provisionOnDemand", "summary": "Provisions one user now and returns the trace: import, scope (each clause), matching, the request sent, references",
-                    "requestBody": body(json!({ "type": "object", "required": ["user"], "additionalProperties": false, "properties": {
+                "post": { "operationId": "provisionOnDemand", "summary": "Provisions one user (or one group with its members) now and returns the trace: import, scope (each clause), matching, the request sent, references, members",
+                    "requestBody": body(json!({ "type": "object", "additionalProperties": false, "description": "Exactly one of user and group.", "properties": {
                         "user": { "type": "string", "description": "The user's id, userName, e-mail address or display name." },
+                        "group": { "type": "string", "description": "A group's id or display name; the answer is {group, members}, each a ProvisioningOutcome." },
                         "dry_run": { "type": "boolean", "description": "Compute and record what would be sent; send nothing." } } })),
                     "responses": responses(("200", ok("What was done; `status` failure carries `error_code` and a message saying what to do.", reference("ProvisioningOutcome"))), &["404", "422"]) }
             },
