@@ -3,15 +3,17 @@
 //! single change takes to reach the target, and how much memory the process needs.
 //!
 //! ```text
-//! cargo bench -p steward-engine --bench provision -- [N] [--no-manager] [--changes=200]
+//! cargo bench -p steward-engine --bench provision -- [N] [--no-manager] [--assign-users]
+//!     [--changes=200] [--ceiling-only]
 //! ```
 //!
 //! N (10,000 by default) users go into a file SQLite database in a temporary folder (the
 //! production backend) through the batch import; every 50th user is the manager of the 49
 //! after it (unless `--no-manager`); ten groups of up to 100 members each. The application is
 //! a custom SCIM application with the gallery's default mappings and scope "all" (no
-//! assignments needed). The client uses the product's default `ScimOptions` and the engine
-//! its default concurrency.
+//! assignments needed; `--assign-users`: scope "assigned" with every user assigned directly,
+//! which makes every cycle read N assignments). The client uses the product's default
+//! `ScimOptions` and the engine its default concurrency.
 //!
 //! Phases, each printed with its wall time and the process's memory (VmRSS now and VmHWM,
 //! the peak since the phase began: the peak is reset through `/proc/self/clear_refs`):
@@ -457,6 +459,11 @@ struct Args {
     n: usize,
     managers: bool,
     changes: usize,
+    /// Scope "assigned" with every user assigned directly, instead of scope "all".
+    assign_users: bool,
+    /// Only the target ceiling over all N objects, with the memory it takes: what FakeScim
+    /// alone holds, to set against the whole run's peak.
+    ceiling_only: bool,
 }
 
 fn args() -> Args {
@@ -464,10 +471,16 @@ fn args() -> Args {
         n: 10_000,
         managers: true,
         changes: 200,
+        assign_users: false,
+        ceiling_only: false,
     };
     for arg in std::env::args().skip(1) {
         if arg == "--no-manager" {
             a.managers = false;
+        } else if arg == "--assign-users" {
+            a.assign_users = true;
+        } else if arg == "--ceiling-only" {
+            a.ceiling_only = true;
         } else if let Some(c) = arg.strip_prefix("--changes=") {
             a.changes = c.parse().expect("--changes=<number>");
         } else if let Ok(n) = arg.replace('_', "").parse::<usize>() {
@@ -500,6 +513,13 @@ async fn run(args: Args) {
     );
     println!("   database: {}", dir.join("steward.db").display());
     let mut memory = Memory::new();
+    if args.ceiling_only {
+        println!("\n[6] target ceiling only, over all {n} objects at concurrency 8:");
+        target_ceiling(n, 8).await;
+        memory.phase("target ceiling (FakeScim with its users and request log, and a client)");
+        let _ = std::fs::remove_dir_all(&dir);
+        return;
+    }
 
     // ---- 1. Directory setup
     let store: Arc<dyn Store> = Arc::new(
@@ -529,7 +549,11 @@ async fn run(args: Args) {
             &app.id,
             ApplicationChange {
                 provisioning_mode: Some("automatic".into()),
-                settings: Some(json!({"scope": "all"})),
+                settings: Some(if args.assign_users {
+                    json!({"scope": "assigned"})
+                } else {
+                    json!({"scope": "all"})
+                }),
                 ..ApplicationChange::default()
             },
             app.version,
@@ -546,6 +570,26 @@ async fn run(args: Args) {
         )
         .await
         .unwrap();
+    if args.assign_users {
+        let started = Instant::now();
+        for id in &ids {
+            store
+                .assign(
+                    &app.id,
+                    Member {
+                        id: id.to_string(),
+                        member_type: MemberType::User,
+                    },
+                    "User",
+                )
+                .await
+                .unwrap();
+        }
+        println!(
+            "  assignments: {n} users assigned directly in {:.2} s (scope \"assigned\"; groups are not assigned, so they stay out of scope)",
+            started.elapsed().as_secs_f64()
+        );
+    }
     let entry = Gallery::builtin()
         .unwrap()
         .get("custom-scim")
@@ -593,7 +637,20 @@ async fn run(args: Args) {
         wall.as_secs_f64(),
         100.0 * inside.as_secs_f64() / concurrency as f64 / wall.as_secs_f64()
     );
-    assert_eq!(fake.users().len(), n, "every user reached the target");
+    let target_users = fake.users();
+    assert_eq!(target_users.len(), n, "every user reached the target");
+    let users_text: usize = target_users.iter().map(|u| u.to_string().len()).sum();
+    drop(target_users);
+    let log_text: usize = fake
+        .requests()
+        .iter()
+        .map(|r| r.path.len() + r.query.len() + r.body.as_ref().map_or(0, |b| b.to_string().len()))
+        .sum();
+    println!(
+        "  FakeScim holds (as JSON text; in memory as serde_json values, several times more): users {:.1} MiB, request log {:.1} MiB (the log is cleared now)",
+        users_text as f64 / 1048576.0,
+        log_text as f64 / 1048576.0
+    );
     fake.clear_requests();
     memory.phase("initial cycle");
 
@@ -716,14 +773,11 @@ async fn target_ceiling(m: usize, concurrency: usize) {
     let started = Instant::now();
     stream::iter(0..m)
         .for_each_concurrent(concurrency, |i| async move {
-            let body = json!({
-                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
-                "userName": format!("user{i:07}@example.com"),
-                "displayName": format!("User {i}"),
-                "active": true,
-                "name": {"givenName": format!("Given{i}"), "familyName": "Family"},
-                "emails": [{"type": "work", "value": format!("user{i:07}@example.com")}],
-            });
+            // The directory's resource, about the size of what the engine sends.
+            let mut body = user_resource(i, None);
+            body["schemas"] = json!(["urn:ietf:params:scim:schemas:core:2.0:User"]);
+            body["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]["manager"] =
+                json!({"value": "00000001"});
             let found = client
                 .find(
                     TargetObject::Users,
