@@ -1,0 +1,889 @@
+//! Provisioning at scale: how long the engine takes to bring N directory users (and a few
+//! groups) into an in-memory SCIM target, whether a no-op cycle sends nothing, how long a
+//! single change takes to reach the target, and how much memory the process needs.
+//!
+//! ```text
+//! cargo bench -p steward-engine --bench provision -- [N] [--no-manager] [--assign-users]
+//!     [--changes=200] [--ceiling-only]
+//! ```
+//!
+//! N (10,000 by default) users go into a file SQLite database in a temporary folder (the
+//! production backend) through the batch import; every 50th user is the manager of the 49
+//! after it (unless `--no-manager`); ten groups of up to 100 members each. The application is
+//! a custom SCIM application with the gallery's default mappings and scope "all" (no
+//! assignments needed; `--assign-users`: scope "assigned" with every user assigned directly,
+//! which makes every cycle read N assignments). The client uses the product's default
+//! `ScimOptions` and the engine its default concurrency.
+//!
+//! Phases, each printed with its wall time and the process's memory (VmRSS now and VmHWM,
+//! the peak since the phase began: the peak is reset through `/proc/self/clear_refs`):
+//!
+//! 1. directory setup (not a figure of merit);
+//! 2. the initial cycle (`run_until_idle`), with the requests the target received by
+//!    method, the client's stats and the time spent inside the connector;
+//! 3. a no-op periodic cycle (`JobCommand::Run`), which must send no request;
+//! 4. change-to-target latency: the engine runs in the background; one user at a time gets a
+//!    new displayName, timed from just before the store write until the target has the PATCH;
+//! 5. ceilings, for where the time goes: the target alone (a bare client doing a lookup and a
+//!    create per object at the engine's concurrency) and the store alone (the reads and writes
+//!    the engine makes per created object, at the same concurrency, in a fresh database).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use futures::stream::{self, StreamExt};
+use serde_json::{json, Value};
+use steward_connect::testing::FakeScim;
+use steward_connect::{
+    Capabilities, Connector, ListPage, OpError, ScimClient, ScimOptions, TargetObject,
+};
+use steward_engine::{AppContext, Engine, EngineEvent, EngineOptions, Host};
+use steward_gallery::{AppMappings, Entry, Gallery};
+use steward_scim::PatchOperation;
+use steward_store::sqlite::SqliteStore;
+use steward_store::{
+    ApplicationChange, JobChange, JobCommand, Link, Member, MemberType, NewLogEntry, ObjectType,
+    Store, UserId, UserWrite,
+};
+use steward_sync::ProvisioningSettings;
+
+const TOKEN: &str = "bench-token";
+/// Users per import transaction.
+const IMPORT_BATCH: usize = 1000;
+/// Every this many users, one is the manager of the ones after it.
+const TEAM: usize = 50;
+const GROUPS: usize = 10;
+const GROUP_SIZE: usize = 100;
+/// Objects the ceilings run (their rates are what matters).
+const CEILING_MAX: usize = 20_000;
+
+// ---------------------------------------------------------------------------------------
+// Memory
+
+/// A field of /proc/self/status in kB.
+fn status_kb(field: &str) -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+fn mib(kb: u64) -> f64 {
+    kb as f64 / 1024.0
+}
+
+/// Resets VmHWM to the current RSS (Linux ≥ 4.0); `false` when the kernel refused.
+fn reset_peak() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
+struct Memory {
+    /// Whether VmHWM can be reset per phase.
+    resettable: bool,
+    /// The highest VmHWM seen.
+    overall_kb: u64,
+}
+
+impl Memory {
+    fn new() -> Memory {
+        Memory {
+            resettable: reset_peak(),
+            overall_kb: status_kb("VmHWM"),
+        }
+    }
+
+    /// Prints the memory after a phase and starts the next phase's peak.
+    fn phase(&mut self, label: &str) {
+        let rss = status_kb("VmRSS");
+        let hwm = status_kb("VmHWM");
+        self.overall_kb = self.overall_kb.max(hwm);
+        println!(
+            "  memory after {label}: VmRSS {:.1} MiB, VmHWM {:.1} MiB{}",
+            mib(rss),
+            mib(hwm),
+            if self.resettable {
+                " (peak during this phase)"
+            } else {
+                " (peak since start: /proc/self/clear_refs refused)"
+            }
+        );
+        if self.resettable {
+            reset_peak();
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Time spent inside the connector
+
+#[derive(Default)]
+struct OpTimes {
+    calls: AtomicU64,
+    nanos: AtomicU64,
+}
+
+impl OpTimes {
+    fn add(&self, started: Instant) {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        self.nanos
+            .fetch_add(started.elapsed().as_nanos() as u64, Ordering::Relaxed);
+    }
+
+    fn take(&self) -> (u64, Duration) {
+        (
+            self.calls.swap(0, Ordering::Relaxed),
+            Duration::from_nanos(self.nanos.swap(0, Ordering::Relaxed)),
+        )
+    }
+}
+
+/// The SCIM client with a stopwatch around each call.
+struct Timed {
+    client: Arc<ScimClient>,
+    find: OpTimes,
+    list: OpTimes,
+    create: OpTimes,
+    update: OpTimes,
+    delete: OpTimes,
+    members: OpTimes,
+}
+
+impl Timed {
+    fn new(client: Arc<ScimClient>) -> Timed {
+        Timed {
+            client,
+            find: OpTimes::default(),
+            list: OpTimes::default(),
+            create: OpTimes::default(),
+            update: OpTimes::default(),
+            delete: OpTimes::default(),
+            members: OpTimes::default(),
+        }
+    }
+
+    /// Prints the time spent inside each kind of call since the last report, and returns
+    /// the sum.
+    fn report(&self) -> Duration {
+        let mut total = Duration::ZERO;
+        let mut parts = Vec::new();
+        for (name, t) in [
+            ("find", &self.find),
+            ("list", &self.list),
+            ("create", &self.create),
+            ("update", &self.update),
+            ("delete", &self.delete),
+            ("change_members", &self.members),
+        ] {
+            let (calls, spent) = t.take();
+            if calls > 0 {
+                total += spent;
+                parts.push(format!(
+                    "{name} {calls} calls, {:.2} s, {:.2} ms avg",
+                    spent.as_secs_f64(),
+                    spent.as_secs_f64() * 1000.0 / calls as f64
+                ));
+            }
+        }
+        if parts.is_empty() {
+            println!("  time inside the connector: none");
+        } else {
+            println!(
+                "  time inside the connector (summed over concurrent calls): {:.2} s: {}",
+                total.as_secs_f64(),
+                parts.join("; ")
+            );
+        }
+        total
+    }
+}
+
+#[async_trait]
+impl Connector for Timed {
+    fn capabilities(&self) -> Capabilities {
+        self.client.capabilities()
+    }
+
+    async fn find(
+        &self,
+        object: TargetObject,
+        attribute: &str,
+        value: &str,
+    ) -> Result<Vec<Value>, OpError> {
+        let t = Instant::now();
+        let r = self.client.find(object, attribute, value).await;
+        self.find.add(t);
+        r
+    }
+
+    async fn list(
+        &self,
+        object: TargetObject,
+        start_index: u64,
+        count: u32,
+    ) -> Result<ListPage, OpError> {
+        let t = Instant::now();
+        let r = self.client.list(object, start_index, count).await;
+        self.list.add(t);
+        r
+    }
+
+    async fn create(&self, object: TargetObject, resource: &Value) -> Result<Value, OpError> {
+        let t = Instant::now();
+        let r = self.client.create(object, resource).await;
+        self.create.add(t);
+        r
+    }
+
+    async fn update(
+        &self,
+        object: TargetObject,
+        id: &str,
+        operations: &[PatchOperation],
+        resource: &Value,
+    ) -> Result<(), OpError> {
+        let t = Instant::now();
+        let r = self.client.update(object, id, operations, resource).await;
+        self.update.add(t);
+        r
+    }
+
+    async fn delete(&self, object: TargetObject, id: &str) -> Result<bool, OpError> {
+        let t = Instant::now();
+        let r = self.client.delete(object, id).await;
+        self.delete.add(t);
+        r
+    }
+
+    async fn change_members(
+        &self,
+        group_id: &str,
+        add: &[String],
+        remove: &[String],
+    ) -> Result<(), OpError> {
+        let t = Instant::now();
+        let r = self.client.change_members(group_id, add, remove).await;
+        self.members.add(t);
+        r
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The host: the application with the gallery entry read once and one connector, as the
+// server's host keeps them.
+
+struct BenchHost {
+    store: Arc<dyn Store>,
+    entry: Entry,
+    connector: Arc<Timed>,
+}
+
+#[async_trait]
+impl Host for BenchHost {
+    async fn automatic_applications(&self) -> Result<Vec<String>, String> {
+        Ok(self
+            .store
+            .list_applications()
+            .await
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .filter(|a| a.provisioning_mode == "automatic")
+            .map(|a| a.id)
+            .collect())
+    }
+
+    async fn prepare(&self, id: &str) -> Result<Option<AppContext>, String> {
+        let Some(app) = self
+            .store
+            .application(id)
+            .await
+            .map_err(|e| e.to_string())?
+        else {
+            return Ok(None);
+        };
+        let mappings = match &app.mappings {
+            Some(m) => serde_json::from_value(m.clone()).map_err(|e| e.to_string())?,
+            None => AppMappings::defaults(&self.entry),
+        };
+        let settings: ProvisioningSettings =
+            serde_json::from_value(app.settings.clone()).map_err(|e| e.to_string())?;
+        let connector: Arc<dyn Connector> = self.connector.clone();
+        Ok(Some(AppContext::new(
+            app,
+            self.entry.clone(),
+            mappings,
+            settings,
+            connector,
+        )))
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The directory
+
+fn user_resource(i: usize, manager: Option<&UserId>) -> Value {
+    let title = ["Engineer", "Analyst", "Manager", "Designer"][i % 4];
+    let city = ["Oslo", "Lyon", "Porto"][i % 3];
+    let mut r = json!({
+        "userName": format!("user{i:07}@example.com"),
+        "externalId": format!("ext-{i:07}"),
+        "displayName": format!("User {i}"),
+        "name": {"givenName": format!("Given{i}"), "familyName": format!("Family{}", i % 997)},
+        "emails": [{"type": "work", "value": format!("user{i:07}@example.com"), "primary": true}],
+        "title": title,
+        "preferredLanguage": "en-US",
+        "addresses": [{"type": "work", "locality": city, "country": "NO"}],
+        "active": true,
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {
+            "employeeNumber": format!("{i}"),
+            "department": format!("Department {}", i % 40),
+        },
+    });
+    if let Some(m) = manager {
+        r["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]["manager"] =
+            json!({"value": m.to_string()});
+    }
+    r
+}
+
+/// Imports `n` users (managers first in each batch, so their ids are known) and the groups;
+/// returns the user ids in creation order.
+async fn build_directory(store: &Arc<dyn Store>, n: usize, managers: bool) -> Vec<UserId> {
+    let mut ids: Vec<UserId> = Vec::with_capacity(n);
+    let mut start = 0;
+    while start < n {
+        let end = (start + IMPORT_BATCH).min(n);
+        let mut slots: Vec<Option<UserId>> = vec![None; end - start];
+        // Managers (or everyone, without managers) first.
+        let first: Vec<usize> = (start..end)
+            .filter(|i| !managers || i % TEAM == 0)
+            .collect();
+        let written = store
+            .write_users(
+                first
+                    .iter()
+                    .map(|&i| UserWrite::Create(user_resource(i, None)))
+                    .collect(),
+            )
+            .await
+            .unwrap();
+        for (&i, r) in first.iter().zip(written) {
+            slots[i - start] = Some(r.unwrap());
+        }
+        if managers {
+            let rest: Vec<usize> = (start..end).filter(|i| i % TEAM != 0).collect();
+            let writes = rest
+                .iter()
+                .map(|&i| {
+                    let boss = slots[i - i % TEAM - start].unwrap();
+                    UserWrite::Create(user_resource(i, Some(&boss)))
+                })
+                .collect();
+            let written = store.write_users(writes).await.unwrap();
+            for (&i, r) in rest.iter().zip(written) {
+                slots[i - start] = Some(r.unwrap());
+            }
+        }
+        ids.extend(slots.into_iter().map(Option::unwrap));
+        start = end;
+    }
+    // A few groups, each with distinct members spread over the directory.
+    let size = GROUP_SIZE.min(n / GROUPS);
+    for g in 0..GROUPS {
+        let members = (0..size)
+            .map(|k| Member {
+                id: ids[(g + k * GROUPS) % n].to_string(),
+                member_type: MemberType::User,
+            })
+            .collect();
+        store
+            .create_group(
+                json!({"displayName": format!("Group {g}"), "externalId": format!("grp-{g}")}),
+                members,
+            )
+            .await
+            .unwrap();
+    }
+    ids
+}
+
+// ---------------------------------------------------------------------------------------
+// Reporting helpers
+
+fn by_method(fake: &FakeScim) -> String {
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for r in fake.requests() {
+        let collection = r.path.trim_matches('/').split('/').next().unwrap_or("");
+        *counts
+            .entry(format!("{} /{collection}", r.method))
+            .or_default() += 1;
+    }
+    let total: usize = counts.values().sum();
+    let parts: Vec<String> = counts.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    format!("{total} ({})", parts.join(", "))
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn print_cycles(cycles: &[steward_store::Cycle]) {
+    for c in cycles {
+        let k = &c.counters;
+        println!(
+            "  cycle {} {}: total {}, done {}, in scope {}, created {}, updated {}, skipped {}, failed {}, disabled {}, deleted {}, staged {}",
+            c.kind, c.status, c.total, c.done, k.in_scope, k.created, k.updated, k.skipped,
+            k.failed, k.disabled, k.deleted, k.staged
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+
+struct Args {
+    n: usize,
+    managers: bool,
+    changes: usize,
+    /// Scope "assigned" with every user assigned directly, instead of scope "all".
+    assign_users: bool,
+    /// Only the target ceiling over all N objects, with the memory it takes: what FakeScim
+    /// alone holds, to set against the whole run's peak.
+    ceiling_only: bool,
+}
+
+fn args() -> Args {
+    let mut a = Args {
+        n: 10_000,
+        managers: true,
+        changes: 200,
+        assign_users: false,
+        ceiling_only: false,
+    };
+    for arg in std::env::args().skip(1) {
+        if arg == "--no-manager" {
+            a.managers = false;
+        } else if arg == "--assign-users" {
+            a.assign_users = true;
+        } else if arg == "--ceiling-only" {
+            a.ceiling_only = true;
+        } else if let Some(c) = arg.strip_prefix("--changes=") {
+            a.changes = c.parse().expect("--changes=<number>");
+        } else if let Ok(n) = arg.replace('_', "").parse::<usize>() {
+            a.n = n.max(GROUPS);
+        }
+        // Anything else (cargo passes --bench) is ignored.
+    }
+    a
+}
+
+fn main() {
+    let args = args();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(run(args));
+}
+
+async fn run(args: Args) {
+    let n = args.n;
+    let dir: PathBuf =
+        std::env::temp_dir().join(format!("steward-bench-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    println!(
+        "== steward-engine provisioning benchmark: N = {n} users, {GROUPS} groups of {} members, managers {}",
+        GROUP_SIZE.min(n / GROUPS),
+        if args.managers { "on (1 per 50 users)" } else { "off" }
+    );
+    println!("   database: {}", dir.join("steward.db").display());
+    let mut memory = Memory::new();
+    if args.ceiling_only {
+        println!("\n[6] target ceiling only, over all {n} objects at concurrency 8:");
+        target_ceiling(n, 8).await;
+        memory.phase("target ceiling (FakeScim with its users and request log, and a client)");
+        let _ = std::fs::remove_dir_all(&dir);
+        return;
+    }
+
+    // ---- 1. Directory setup
+    let store: Arc<dyn Store> = Arc::new(
+        SqliteStore::open(&format!("sqlite:{}", dir.join("steward.db").display()))
+            .await
+            .unwrap(),
+    );
+    let started = Instant::now();
+    let ids = build_directory(&store, n, args.managers).await;
+    println!(
+        "\n[1] directory setup: {n} users + {GROUPS} groups in {:.2} s (batch import, {IMPORT_BATCH} per transaction)",
+        started.elapsed().as_secs_f64()
+    );
+    memory.phase("setup");
+
+    let fake = FakeScim::start(TOKEN).await;
+    let client =
+        Arc::new(ScimClient::with_options(&fake.url, TOKEN, ScimOptions::default()).unwrap());
+    client.discover().await.unwrap();
+    let timed = Arc::new(Timed::new(client.clone()));
+    let app = store
+        .create_application("custom-scim", "Bench")
+        .await
+        .unwrap();
+    let app = store
+        .update_application(
+            &app.id,
+            ApplicationChange {
+                provisioning_mode: Some("automatic".into()),
+                settings: Some(if args.assign_users {
+                    json!({"scope": "assigned"})
+                } else {
+                    json!({"scope": "all"})
+                }),
+                ..ApplicationChange::default()
+            },
+            app.version,
+        )
+        .await
+        .unwrap();
+    store
+        .update_job(
+            &app.id,
+            JobChange {
+                paused: Some(false),
+                ..JobChange::default()
+            },
+        )
+        .await
+        .unwrap();
+    if args.assign_users {
+        let started = Instant::now();
+        for id in &ids {
+            store
+                .assign(
+                    &app.id,
+                    Member {
+                        id: id.to_string(),
+                        member_type: MemberType::User,
+                    },
+                    "User",
+                )
+                .await
+                .unwrap();
+        }
+        println!(
+            "  assignments: {n} users assigned directly in {:.2} s (scope \"assigned\"; groups are not assigned, so they stay out of scope)",
+            started.elapsed().as_secs_f64()
+        );
+    }
+    let entry = Gallery::builtin()
+        .unwrap()
+        .get("custom-scim")
+        .unwrap()
+        .clone();
+    let host = Arc::new(BenchHost {
+        store: store.clone(),
+        entry,
+        connector: timed.clone(),
+    });
+    let options = EngineOptions {
+        scan_interval: Duration::from_millis(50),
+        debounce: Duration::from_millis(20),
+        max_debounce: Duration::from_millis(200),
+        ..EngineOptions::default()
+    };
+    let concurrency = options.concurrency;
+    let engine = Engine::new(store.clone(), host, options);
+    fake.clear_requests();
+
+    // ---- 2. Initial cycle
+    let before = client.stats();
+    let started = Instant::now();
+    let cycles = engine.run_until_idle(&app.id).await.unwrap();
+    let wall = started.elapsed();
+    let objects = n + GROUPS;
+    println!(
+        "\n[2] initial cycle: {objects} objects in {:.2} s = {:.0} objects/s (engine concurrency {concurrency}, client default ScimOptions)",
+        wall.as_secs_f64(),
+        objects as f64 / wall.as_secs_f64()
+    );
+    print_cycles(&cycles);
+    println!("  requests received by the target: {}", by_method(&fake));
+    let stats = client.stats();
+    println!(
+        "  ScimClient stats: {stats} ({} requests this phase = {:.0} requests/s)",
+        stats.requests - before.requests,
+        (stats.requests - before.requests) as f64 / wall.as_secs_f64()
+    );
+    let inside = timed.report();
+    println!(
+        "  connector busy share: {:.2} s summed / {concurrency} slots = {:.2} s of {:.2} s wall ({:.0}%); the rest is the engine and the store",
+        inside.as_secs_f64(),
+        inside.as_secs_f64() / concurrency as f64,
+        wall.as_secs_f64(),
+        100.0 * inside.as_secs_f64() / concurrency as f64 / wall.as_secs_f64()
+    );
+    let target_users = fake.users();
+    assert_eq!(target_users.len(), n, "every user reached the target");
+    let users_text: usize = target_users.iter().map(|u| u.to_string().len()).sum();
+    drop(target_users);
+    let log_text: usize = fake
+        .requests()
+        .iter()
+        .map(|r| r.path.len() + r.query.len() + r.body.as_ref().map_or(0, |b| b.to_string().len()))
+        .sum();
+    println!(
+        "  FakeScim holds (as JSON text; in memory as serde_json values, several times more): users {:.1} MiB, request log {:.1} MiB (the log is cleared now)",
+        users_text as f64 / 1048576.0,
+        log_text as f64 / 1048576.0
+    );
+    fake.clear_requests();
+    memory.phase("initial cycle");
+
+    // ---- 3. No-op cycle
+    store.send_command(&app.id, JobCommand::Run).await.unwrap();
+    let started = Instant::now();
+    let cycles = engine.run_until_idle(&app.id).await.unwrap();
+    let wall = started.elapsed();
+    let sent = fake.requests().len();
+    println!(
+        "\n[3] no-op periodic cycle: {:.2} s over {objects} objects = {:.0} objects/s; requests sent: {sent}{}",
+        wall.as_secs_f64(),
+        objects as f64 / wall.as_secs_f64(),
+        if sent == 0 { " (OK)" } else { " (EXPECTED 0)" }
+    );
+    print_cycles(&cycles);
+    if sent > 0 {
+        println!("  requests received by the target: {}", by_method(&fake));
+    }
+    timed.report();
+    fake.clear_requests();
+    memory.phase("no-op cycle");
+
+    // ---- 4. Change-to-target latency
+    let supervisor = engine.start();
+    let mut events = engine.subscribe();
+    // Let the job task start and settle (it has nothing due).
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    fake.clear_requests();
+    let changes = args.changes.min(n);
+    let mut latencies = Vec::with_capacity(changes);
+    let mut missed = 0;
+    let step = (n / changes.max(1)).max(1);
+    let started_all = Instant::now();
+    for k in 0..changes {
+        let uid = ids[(k * step + 7) % n];
+        let link = store
+            .link(&app.id, ObjectType::User, &uid.to_string())
+            .await
+            .unwrap()
+            .expect("the user has a link");
+        let path = format!("/Users/{}", link.target_id);
+        let mut resource = store.user(uid).await.unwrap().unwrap().resource;
+        resource["displayName"] = json!(format!("Changed {k}"));
+        while events.try_recv().is_ok() {}
+        fake.clear_requests();
+        let t0 = Instant::now();
+        store.replace_user(uid, resource, None).await.unwrap();
+        let mut arrived = None;
+        while t0.elapsed() < Duration::from_secs(10) {
+            if fake
+                .requests()
+                .iter()
+                .any(|r| r.method == "PATCH" && r.path == path)
+            {
+                arrived = Some(t0.elapsed());
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        match arrived {
+            Some(d) => latencies.push(d),
+            None => missed += 1,
+        }
+        // Wait for the incremental cycle to end, so each change is measured alone.
+        let _ = tokio::time::timeout(Duration::from_secs(5), async {
+            loop {
+                match events.recv().await {
+                    Ok(EngineEvent::Cycle { cycle }) if cycle.ended_at.is_some() => break,
+                    Ok(_) => {}
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(_) => break,
+                }
+            }
+        })
+        .await;
+    }
+    let total = started_all.elapsed();
+    latencies.sort();
+    println!(
+        "\n[4] change-to-target latency, {changes} single displayName changes one at a time (debounce 20 ms, max 200 ms), {:.2} s in all:",
+        total.as_secs_f64()
+    );
+    println!(
+        "  p50 {}, p90 {}, p99 {}, max {}, min {}; not arrived within 10 s: {missed}",
+        ms(percentile(&latencies, 50.0)),
+        ms(percentile(&latencies, 90.0)),
+        ms(percentile(&latencies, 99.0)),
+        ms(latencies.last().copied().unwrap_or_default()),
+        ms(latencies.first().copied().unwrap_or_default()),
+    );
+    timed.report();
+    engine.shutdown();
+    let _ = tokio::time::timeout(Duration::from_secs(5), supervisor).await;
+    memory.phase("latency phase");
+    println!(
+        "\n[5] peak memory (VmHWM) over the engine phases: {:.1} MiB (this process also holds FakeScim's {n} users and its request log, cleared after each phase)",
+        mib(memory.overall_kb)
+    );
+    drop(fake);
+
+    // ---- Ceilings
+    let m = n.min(CEILING_MAX);
+    println!("\n[6] ceilings over {m} objects at concurrency {concurrency}, for the time split:");
+    target_ceiling(m, concurrency).await;
+    store_ceiling(&dir, m, concurrency).await;
+
+    drop(engine);
+    drop(store);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A bare client against a fresh FakeScim: per object the matching lookup and the create,
+/// `concurrency` objects at a time (what the engine sends per new user, nothing else).
+async fn target_ceiling(m: usize, concurrency: usize) {
+    let fake = FakeScim::start(TOKEN).await;
+    let client = ScimClient::with_options(&fake.url, TOKEN, ScimOptions::default()).unwrap();
+    client.discover().await.unwrap();
+    let client = &client;
+    let started = Instant::now();
+    stream::iter(0..m)
+        .for_each_concurrent(concurrency, |i| async move {
+            // The directory's resource, about the size of what the engine sends.
+            let mut body = user_resource(i, None);
+            body["schemas"] = json!(["urn:ietf:params:scim:schemas:core:2.0:User"]);
+            body["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]["manager"] =
+                json!({"value": "00000001"});
+            let found = client
+                .find(
+                    TargetObject::Users,
+                    "userName",
+                    body["userName"].as_str().unwrap(),
+                )
+                .await
+                .unwrap();
+            assert!(found.is_empty());
+            client.create(TargetObject::Users, &body).await.unwrap();
+        })
+        .await;
+    let wall = started.elapsed();
+    println!(
+        "  target ceiling (bare ScimClient, GET filter + POST per object): {:.2} s = {:.0} objects/s, {:.0} requests/s ({})",
+        wall.as_secs_f64(),
+        m as f64 / wall.as_secs_f64(),
+        (2 * m) as f64 / wall.as_secs_f64(),
+        client.stats()
+    );
+}
+
+/// The store work of one created object without the target: the link lookup, the link
+/// saved, the log entry and the escrow cleared, `concurrency` objects at a time, in a fresh
+/// database file.
+async fn store_ceiling(dir: &std::path::Path, m: usize, concurrency: usize) {
+    let path = dir.join("ceiling.db");
+    let store: Arc<dyn Store> = Arc::new(
+        SqliteStore::open(&format!("sqlite:{}", path.display()))
+            .await
+            .unwrap(),
+    );
+    let app = store
+        .create_application("custom-scim", "Ceiling")
+        .await
+        .unwrap()
+        .id;
+    let steps = json!([
+        {"step": "import", "status": "ok", "detail": "Read User 1 from the directory.", "data": {"userName": "user0000001@example.com"}},
+        {"step": "scope", "status": "ok", "detail": "In scope (no scoping filter).", "data": {"in_scope": true, "clauses": []}},
+        {"step": "match", "status": "ok", "detail": "No account has userName \"user0000001@example.com\".", "data": null},
+        {"step": "action", "status": "ok", "detail": "Created the account 00000001.", "data": {"request": {"userName": "user0000001@example.com", "displayName": "User 1", "active": true, "name": {"givenName": "Given1", "familyName": "Family1"}}}},
+    ]);
+    let modified = json!([{"path": "userName", "value": "user0000001@example.com"}, {"path": "displayName", "value": "User 1"}, {"path": "active", "value": true}]);
+    let fingerprint = json!({"userName": "0123456789abcdef", "displayName": "0123456789abcdef", "active": "0123456789abcdef", "name.givenName": "0123456789abcdef"});
+    let reads = OpTimes::default();
+    let writes = OpTimes::default();
+    let (store_ref, app_ref) = (&store, &app);
+    let (steps, modified, fingerprint, reads_ref, writes_ref) =
+        (&steps, &modified, &fingerprint, &reads, &writes);
+    let started = Instant::now();
+    stream::iter(0..m)
+        .for_each_concurrent(concurrency, |i| async move {
+            let source = UserId::new().to_string();
+            let t = Instant::now();
+            let link = store_ref
+                .link(app_ref, ObjectType::User, &source)
+                .await
+                .unwrap();
+            reads_ref.add(t);
+            assert!(link.is_none());
+            let t = Instant::now();
+            store_ref
+                .save_link(&Link {
+                    application_id: app_ref.clone(),
+                    object_type: ObjectType::User,
+                    source_id: source.clone(),
+                    target_id: format!("{i:08}"),
+                    fingerprint: fingerprint.clone(),
+                    active: true,
+                    updated_at: chrono::Utc::now(),
+                })
+                .await
+                .unwrap();
+            store_ref
+                .record_provisioning(NewLogEntry {
+                    application_id: app_ref.clone(),
+                    cycle_id: Some("ceiling".into()),
+                    object_type: Some(ObjectType::User),
+                    source_id: source.clone(),
+                    source_name: format!("User {i}"),
+                    target_id: Some(format!("{i:08}")),
+                    action: "create".into(),
+                    status: "success".into(),
+                    steps: steps.clone(),
+                    modified: modified.clone(),
+                    error_code: None,
+                    message: "Created.".into(),
+                })
+                .await
+                .unwrap();
+            store_ref
+                .clear_escrow(app_ref, ObjectType::User, &source)
+                .await
+                .unwrap();
+            writes_ref.add(t);
+        })
+        .await;
+    let wall = started.elapsed();
+    let (_, read_time) = reads.take();
+    let (_, write_time) = writes.take();
+    println!(
+        "  store ceiling (link lookup + save_link + log entry + clear_escrow per object, file DB): {:.2} s = {:.0} objects/s; avg per object: read {:.2} ms, 3 writes {:.2} ms",
+        wall.as_secs_f64(),
+        m as f64 / wall.as_secs_f64(),
+        read_time.as_secs_f64() * 1000.0 / m as f64,
+        write_time.as_secs_f64() * 1000.0 / m as f64,
+    );
+}
