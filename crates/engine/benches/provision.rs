@@ -849,6 +849,7 @@ async fn store_ceiling(dir: &std::path::Path, m: usize, concurrency: usize) {
                     fingerprint: fingerprint.clone(),
                     active: true,
                     updated_at: chrono::Utc::now(),
+                    sent: serde_json::json!({}),
                 })
                 .await
                 .unwrap();

@@ -36,6 +36,9 @@ pub enum Stop {
     Interrupted,
 }
 
+/// Told of a cycle's progress after each page.
+pub type ProgressFn<'a> = Box<dyn Fn(&CycleRecord) + Send + Sync + 'a>;
+
 /// A cycle being run.
 pub struct Cycle<'a> {
     pub store: &'a dyn Store,
@@ -50,7 +53,7 @@ pub struct Cycle<'a> {
     /// Users whose manager was not provisioned yet when they were.
     unresolved: Vec<String>,
     /// Called after each page with the progress so far.
-    pub on_progress: Option<Box<dyn Fn(&CycleRecord) + Send + Sync + 'a>>,
+    pub on_progress: Option<ProgressFn<'a>>,
     pub stopped: Option<Stop>,
     /// Whether the first object went alone already.
     probed: bool,
@@ -426,7 +429,7 @@ impl<'a> Cycle<'a> {
                         .await?;
                 }
                 if self.stopped.is_some() {
-                    return Ok(self.store.count_staged(self.app()).await?);
+                    return self.store.count_staged(self.app()).await;
                 }
             }
         }
@@ -478,12 +481,14 @@ impl Effects<'_> {
                 self.store
                     .escrow(
                         self.app,
-                        o.object_type,
-                        &o.source_id,
+                        steward_store::Failed {
+                            object_type: o.object_type,
+                            source_id: &o.source_id,
+                            error_code: o.error_code.as_deref(),
+                            message: &o.message,
+                        },
                         Utc::now(),
                         self.retry_delays,
-                        o.error_code.as_deref(),
-                        &o.message,
                     )
                     .await?;
             }

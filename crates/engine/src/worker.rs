@@ -102,7 +102,7 @@ pub enum EngineEvent {
     /// The job's state changed (command taken, paused, quarantined, cycle begun or ended).
     Job { application_id: String },
     /// A cycle made progress (after each page) or ended.
-    Cycle { cycle: CycleRecord },
+    Cycle { cycle: Box<CycleRecord> },
 }
 
 /// The engine: a supervisor and one task per application with provisioning on.
@@ -316,7 +316,7 @@ impl Engine {
         if let Some(id) = &job.current_cycle_id {
             if let Some(c) = store.cycle(id).await? {
                 if c.status == "running" && (c.kind == "initial" || c.kind == "periodic") {
-                    self.run_cycle(&ctx, &c.kind.clone(), Some(Work::Resume(c)))
+                    self.run_cycle(&ctx, &c.kind.clone(), Some(Work::Resume(Box::new(c))))
                         .await?;
                     return Ok(Next::Again);
                 }
@@ -484,7 +484,7 @@ impl Engine {
         let app = ctx.app.id.as_str();
         let assignments = Assignments::load(store, app).await?;
         let (record, resumed) = match work {
-            Some(Work::Resume(ref c)) => (c.clone(), true),
+            Some(Work::Resume(ref c)) => ((**c).clone(), true),
             _ => (store.start_cycle(app, kind, 0).await?, false),
         };
         // The feed position a full cycle covers: later changes are handled incrementally. A
@@ -508,14 +508,16 @@ impl Engine {
                 .await?;
         }
         self.emit(EngineEvent::Cycle {
-            cycle: record.clone(),
+            cycle: Box::new(record.clone()),
         });
         let mut cycle = Cycle::new(store, ctx, record, assignments);
         cycle.concurrency = self.options.concurrency;
         cycle.retry_delays = self.options.retry_delays.clone();
         let events = self.events.clone();
         cycle.on_progress = Some(Box::new(move |c: &CycleRecord| {
-            let _ = events.send(EngineEvent::Cycle { cycle: c.clone() });
+            let _ = events.send(EngineEvent::Cycle {
+                cycle: Box::new(c.clone()),
+            });
         }));
         // Renew the lease while the cycle runs.
         let renewer = {
@@ -573,7 +575,7 @@ impl Engine {
                 // Stays "running" with its cursor: the job resumes it.
                 store.save_cycle_progress(&record).await?;
                 self.emit(EngineEvent::Cycle {
-                    cycle: record.clone(),
+                    cycle: Box::new(record.clone()),
                 });
                 return Ok(record);
             }
@@ -642,7 +644,7 @@ impl Engine {
         store.finish_cycle(&record).await?;
         store.update_job(app, job_change).await?;
         self.emit(EngineEvent::Cycle {
-            cycle: record.clone(),
+            cycle: Box::new(record.clone()),
         });
         self.emit(EngineEvent::Job {
             application_id: app.to_string(),
@@ -698,7 +700,7 @@ impl Engine {
 
 /// What a cycle works on besides the whole directory.
 enum Work {
-    Resume(CycleRecord),
+    Resume(Box<CycleRecord>),
     Changes(Vec<(ObjectType, String)>, i64),
     Retry(Vec<(ObjectType, String)>),
     AllowDeletes,

@@ -150,6 +150,15 @@ pub struct Escrow {
     pub message: String,
 }
 
+/// A failed attempt at one object, for [`JobStore::escrow`].
+#[derive(Clone, Copy, Debug)]
+pub struct Failed<'a> {
+    pub object_type: ObjectType,
+    pub source_id: &'a str,
+    pub error_code: Option<&'a str>,
+    pub message: &'a str,
+}
+
 /// A disable or delete held back by the accidental-deletion threshold.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Staged {
@@ -201,12 +210,9 @@ pub trait JobStore: Send + Sync {
     async fn escrow(
         &self,
         application: &str,
-        object_type: ObjectType,
-        source_id: &str,
+        failed: Failed<'_>,
         now: DateTime<Utc>,
         delays: &[u64],
-        error_code: Option<&str>,
-        message: &str,
     ) -> StoreResult<Escrow>;
     async fn clear_escrow(
         &self,

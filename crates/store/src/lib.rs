@@ -32,7 +32,7 @@ pub use directory::*;
 pub use error::{StoreError, StoreResult};
 pub use import::{DirectoryImport, UserWrite};
 pub use jobs::{
-    Cycle, CycleCounters, Escrow, Job, JobChange, JobCommand, JobStore, Quarantine, Staged,
+    Cycle, CycleCounters, Escrow, Failed, Job, JobChange, JobCommand, JobStore, Quarantine, Staged,
 };
 pub use model::*;
 pub use prefilter::{JsonPath, Prefilter, TextOp};

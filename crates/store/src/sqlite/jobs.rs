@@ -3,7 +3,7 @@
 use super::provisioning::{link_from, object_type, LINK_COLUMNS};
 use super::SqliteStore;
 use crate::jobs::{
-    Cycle, CycleCounters, Escrow, Job, JobChange, JobCommand, JobStore, Quarantine, Staged,
+    Cycle, CycleCounters, Escrow, Failed, Job, JobChange, JobCommand, JobStore, Quarantine, Staged,
 };
 use crate::{Link, ObjectType, StoreError, StoreResult};
 use async_trait::async_trait;
@@ -361,13 +361,16 @@ impl JobStore for SqliteStore {
     async fn escrow(
         &self,
         application: &str,
-        object_type: ObjectType,
-        source_id: &str,
+        failed: Failed<'_>,
         now: DateTime<Utc>,
         delays: &[u64],
-        error_code: Option<&str>,
-        message: &str,
     ) -> StoreResult<Escrow> {
+        let Failed {
+            object_type,
+            source_id,
+            error_code,
+            message,
+        } = failed;
         let mut tx = self.write_tx().await?;
         let before: Option<i64> = sqlx::query_scalar(
             "SELECT attempts FROM provisioning_escrow
@@ -706,12 +709,14 @@ mod tests {
             let e = store
                 .escrow(
                     &app.id,
-                    ObjectType::User,
-                    "u1",
+                    Failed {
+                        object_type: ObjectType::User,
+                        source_id: "u1",
+                        error_code: Some("ENG-TARGET"),
+                        message: "500",
+                    },
                     now,
                     &delays,
-                    Some("ENG-TARGET"),
-                    "500",
                 )
                 .await
                 .unwrap();
@@ -719,7 +724,17 @@ mod tests {
             assert_eq!(e.next_attempt_at, now + Duration::seconds(wait));
         }
         store
-            .escrow(&app.id, ObjectType::User, "u2", now, &[3600], None, "later")
+            .escrow(
+                &app.id,
+                Failed {
+                    object_type: ObjectType::User,
+                    source_id: "u2",
+                    error_code: None,
+                    message: "later",
+                },
+                now,
+                &[3600],
+            )
             .await
             .unwrap();
         let due = store
