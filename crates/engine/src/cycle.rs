@@ -71,6 +71,7 @@ impl<'a> Cycle<'a> {
             cycle_id: Some(record.id.clone()),
             stage_removals: record.kind != "dry_run",
             record_noops: false,
+            empty_in_target: Vec::new(),
         };
         Cycle {
             store,
@@ -225,6 +226,10 @@ impl<'a> Cycle<'a> {
             };
             self.record.total = (users + groups).max(0) as u64;
         }
+        self.note_empty_target().await?;
+        if self.stopped.is_some() {
+            return Ok(());
+        }
         if phase == "user" {
             loop {
                 let users = self
@@ -322,14 +327,65 @@ impl<'a> Cycle<'a> {
             self.save("references:".into()).await?;
         }
         // Second pass: users whose manager had no account yet when they were provisioned.
+        // They were counted in the first.
         let again = std::mem::take(&mut self.unresolved);
         let objects: Vec<(ObjectType, String)> =
             again.into_iter().map(|id| (ObjectType::User, id)).collect();
-        let counted = self.record.done;
+        let (done, in_scope, skipped) = (
+            self.record.done,
+            self.record.counters.in_scope,
+            self.record.counters.skipped,
+        );
         self.objects(objects).await?;
-        self.record.done = counted;
+        self.record.done = done;
+        self.record.counters.in_scope = in_scope;
+        self.record.counters.skipped = skipped;
         self.unresolved.clear();
         self.save("done:".into()).await?;
+        Ok(())
+    }
+
+    /// Notes the object types the target has none of (and none are linked): the cycle then
+    /// sends no lookup per object. One list request per type finds out.
+    async fn note_empty_target(&mut self) -> Result<(), StoreError> {
+        if self.opts.dry_run {
+            return Ok(());
+        }
+        let mut types = vec![ObjectType::User];
+        if self.ctx.provisions_groups() {
+            types.push(ObjectType::Group);
+        }
+        for t in types {
+            if !self
+                .store
+                .scan_links(self.app(), t, None, 1)
+                .await?
+                .is_empty()
+            {
+                continue;
+            }
+            let object = match t {
+                ObjectType::User => steward_connect::TargetObject::Users,
+                ObjectType::Group => steward_connect::TargetObject::Groups,
+            };
+            match self.ctx.connector.list(object, 1, 1).await {
+                Ok(page) if page.resources.is_empty() && page.total.unwrap_or(0) == 0 => {
+                    self.opts.empty_in_target.push(t);
+                }
+                Ok(_) => {}
+                // The credentials or the address are wrong: no object will get through.
+                Err(e) if crate::object::is_target_wide(&e) => {
+                    let end = crate::failed("skip", None, &e);
+                    self.stopped = Some(Stop::TargetWide {
+                        code: end.error_code.unwrap_or_default(),
+                        message: end.message,
+                    });
+                    return Ok(());
+                }
+                // Listing is not supported or failed: look each object up instead.
+                Err(_) => {}
+            }
+        }
         Ok(())
     }
 

@@ -119,6 +119,10 @@ pub struct RunOptions {
     /// Record a log entry also when nothing was sent (on-demand runs do; cycles only count
     /// them, so a cycle with nothing to do writes nothing).
     pub record_noops: bool,
+    /// Object types the target had none of when the cycle began (and none were linked):
+    /// there is nothing to match, so no lookup is sent. Should one appear meanwhile, its
+    /// create meets a conflict and the retry matches it.
+    pub empty_in_target: Vec<ObjectType>,
 }
 
 /// One step of a run, as the provisioning log shows it.
@@ -192,8 +196,8 @@ pub(crate) struct End {
     action: &'static str,
     status: &'static str,
     target_id: Option<String>,
-    error_code: Option<String>,
-    message: String,
+    pub(crate) error_code: Option<String>,
+    pub(crate) message: String,
     noop: bool,
     transient: bool,
     target_wide: bool,

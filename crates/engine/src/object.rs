@@ -416,6 +416,18 @@ async fn decide(run: &mut Run<'_>) -> Result<End, StoreError> {
 
     let mut end = match subject.link.clone() {
         Some(link) => update(run, link, &rendered.values).await?,
+        None if run.opts.empty_in_target.contains(&kind) => {
+            run.push(step(
+                "match",
+                "skipped",
+                format!(
+                    "The application had no {}s when the cycle began: nothing to match.",
+                    noun(kind)
+                ),
+                Value::Null,
+            ));
+            create(run, &rendered.values).await?
+        }
         None => match match_existing(run, &rendered.values).await? {
             Matched::Found(link) => update(run, link, &rendered.values).await?,
             Matched::Failed(end) => return Ok(end),

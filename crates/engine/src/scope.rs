@@ -15,10 +15,10 @@ pub struct Assignments {
 impl Assignments {
     pub async fn load(store: &dyn Store, application: &str) -> Result<Assignments, StoreError> {
         let mut out = Assignments::default();
-        for a in store.assignments(application, None, u32::MAX).await?.items {
-            match a.principal_type {
-                MemberType::User => out.users.insert(a.principal_id),
-                MemberType::Group => out.groups.insert(a.principal_id),
+        for a in store.assigned_principals(application).await? {
+            match a.member_type {
+                MemberType::User => out.users.insert(a.id),
+                MemberType::Group => out.groups.insert(a.id),
             };
         }
         Ok(out)

@@ -79,6 +79,8 @@ pub trait ApplicationStore: Send + Sync {
         search: Option<&str>,
         limit: u32,
     ) -> StoreResult<Page<Assignment>>;
+    /// Every assigned user and group, without names: what the engine needs to decide scope.
+    async fn assigned_principals(&self, application: &str) -> StoreResult<Vec<Member>>;
 }
 
 /// The parts of an application an update changes; `None` leaves a part as it is.

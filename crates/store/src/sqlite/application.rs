@@ -362,6 +362,24 @@ impl ApplicationStore for SqliteStore {
         Ok(Page { items, total })
     }
 
+    async fn assigned_principals(&self, application: &str) -> StoreResult<Vec<Member>> {
+        let rows = sqlx::query(
+            "SELECT principal_id, principal_type FROM assignments WHERE application_id = ?",
+        )
+        .bind(application)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let t: String = r.try_get("principal_type")?;
+                Ok(Member {
+                    id: r.try_get("principal_id")?,
+                    member_type: member_type_from(&t),
+                })
+            })
+            .collect()
+    }
+
     async fn delete_application(&self, id: &str) -> StoreResult<()> {
         let done = sqlx::query("DELETE FROM applications WHERE id = ?")
             .bind(id)

@@ -132,7 +132,7 @@ impl SqliteStore {
     /// transaction that reads before it writes waits for other writers (busy timeout) instead
     /// of failing when its snapshot turns stale.
     pub(super) async fn write_tx(&self) -> StoreResult<Tx<'static>> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
     }
 
     /// Appends the change record, commits the transaction, then tells subscribers: every

@@ -92,7 +92,7 @@ impl SqliteStore {
         )
         .bind(application)
         .bind(Utc::now())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(|e| {
             if matches!(&e, sqlx::Error::Database(db) if db.is_foreign_key_violation()) {
@@ -148,7 +148,7 @@ impl JobStore for SqliteStore {
         .bind(application)
         .bind(owner)
         .bind(now)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?
         .rows_affected();
         Ok(claimed == 1)
@@ -161,7 +161,7 @@ impl JobStore for SqliteStore {
         )
         .bind(application)
         .bind(owner)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -202,7 +202,7 @@ impl JobStore for SqliteStore {
         .bind(&job.current_cycle_id)
         .bind(job.updated_at)
         .bind(application)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(job)
     }
@@ -297,7 +297,7 @@ impl JobStore for SqliteStore {
         .bind(&cycle.status)
         .bind(cycle.started_at)
         .bind(total as i64)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(cycle)
     }
@@ -312,7 +312,7 @@ impl JobStore for SqliteStore {
         .bind(&cycle.cursor)
         .bind(counters_json(&cycle.counters))
         .bind(&cycle.id)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -331,7 +331,7 @@ impl JobStore for SqliteStore {
         .bind(counters_json(&cycle.counters))
         .bind(&cycle.message)
         .bind(&cycle.id)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -429,7 +429,7 @@ impl JobStore for SqliteStore {
         .bind(application)
         .bind(object_type.as_str())
         .bind(source_id)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -485,7 +485,7 @@ impl JobStore for SqliteStore {
         .bind(&s.reason)
         .bind(&s.cycle_id)
         .bind(s.staged_at)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -539,7 +539,7 @@ impl JobStore for SqliteStore {
         .bind(application)
         .bind(object_type.as_str())
         .bind(source_id)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }

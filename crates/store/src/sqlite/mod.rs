@@ -29,6 +29,9 @@ mod tokens;
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// One connection for writes: concurrent writers queue here, in order and without
+    /// SQLite's busy-wait sleeps (WAL allows one writer at a time anyway). Reads use `pool`.
+    writer: SqlitePool,
     /// The newest change-feed sequence number, sent after each commit.
     changes: std::sync::Arc<tokio::sync::watch::Sender<i64>>,
 }
@@ -52,7 +55,7 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(5));
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
-            .connect_with(options)
+            .connect_with(options.clone())
             .await
             .map_err(|e| open_error(describe_open_error(&e)))?;
         // A file that is not a database opens fine and fails on the first read: check now,
@@ -62,16 +65,22 @@ impl SqliteStore {
             .await
             .map_err(|e| open_error(describe_open_error(&e)))?;
         MIGRATOR.run(&pool).await?;
-        Self::with_pool(pool).await
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await
+            .map_err(|e| open_error(describe_open_error(&e)))?;
+        Self::with_pools(pool, writer).await
     }
 
-    async fn with_pool(pool: SqlitePool) -> StoreResult<Self> {
+    async fn with_pools(pool: SqlitePool, writer: SqlitePool) -> StoreResult<Self> {
         let latest: i64 = sqlx::query_scalar("SELECT coalesce(max(seq), 0) FROM changes")
             .fetch_one(&pool)
             .await?;
         let (tx, _) = tokio::sync::watch::channel(latest);
         Ok(Self {
             pool,
+            writer,
             changes: std::sync::Arc::new(tx),
         })
     }
@@ -85,7 +94,7 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;
-        Self::with_pool(pool).await
+        Self::with_pools(pool.clone(), pool).await
     }
 }
 

@@ -101,7 +101,7 @@ impl ProvisioningStore for SqliteStore {
         } else {
             link.sent.to_string()
         })
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(|e| {
             if super::is_unique_violation(&e) {
@@ -129,7 +129,7 @@ impl ProvisioningStore for SqliteStore {
         .bind(application)
         .bind(object_type.as_str())
         .bind(source_id)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -153,7 +153,7 @@ impl ProvisioningStore for SqliteStore {
         .bind(e.modified.to_string())
         .bind(&e.error_code)
         .bind(&e.message)
-        .fetch_one(&self.pool)
+        .fetch_one(&self.writer)
         .await?;
         Ok(id)
     }
