@@ -28,12 +28,15 @@ use crate::error::{AppError, FieldError};
 
 const ROLE: Role = Role::GlobalAdministrator;
 
+type CachedConnector = (i64, Arc<dyn TargetConnector>);
+
 /// The engine's host: the store, the secret key and the gallery.
 pub struct EngineHost {
     store: Arc<dyn Store>,
     secrets: Arc<Sealer>,
     gallery: Arc<Gallery>,
-    connectors: Mutex<HashMap<String, (i64, Arc<dyn TargetConnector>)>>,
+    /// Per application: the version it was built for, and the connector.
+    connectors: Mutex<HashMap<String, CachedConnector>>,
 }
 
 /// A credential field in clear text (secrets decrypted); empty when not set.

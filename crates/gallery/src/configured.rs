@@ -253,6 +253,31 @@ fn type_mismatch(object: ObjectType, attribute: &AttributeMapping) -> Option<Pro
     })
 }
 
+/// The parsed expression, from a small per-thread cache: a cycle evaluates the same few
+/// expressions for every object, and parsing each time cost more than evaluating.
+fn parsed(text: &str) -> Result<std::rc::Rc<steward_expr::Expression>, String> {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    use std::rc::Rc;
+    thread_local! {
+        static CACHE: RefCell<HashMap<String, Rc<steward_expr::Expression>>> =
+            RefCell::new(HashMap::new());
+    }
+    if let Some(hit) = CACHE.with(|c| c.borrow().get(text).cloned()) {
+        return Ok(hit);
+    }
+    let expression = Rc::new(steward_expr::parse(text).map_err(|e| e.to_string())?);
+    CACHE.with(|c| {
+        let mut cache = c.borrow_mut();
+        // Mappings are edited now and then; a bound keeps old texts from piling up.
+        if cache.len() >= 256 {
+            cache.clear();
+        }
+        cache.insert(text.to_string(), expression.clone());
+    });
+    Ok(expression)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -439,27 +464,3 @@ mod tests {
     }
 }
 
-/// The parsed expression, from a small per-thread cache: a cycle evaluates the same few
-/// expressions for every object, and parsing each time cost more than evaluating.
-fn parsed(text: &str) -> Result<std::rc::Rc<steward_expr::Expression>, String> {
-    use std::cell::RefCell;
-    use std::collections::HashMap;
-    use std::rc::Rc;
-    thread_local! {
-        static CACHE: RefCell<HashMap<String, Rc<steward_expr::Expression>>> =
-            RefCell::new(HashMap::new());
-    }
-    if let Some(hit) = CACHE.with(|c| c.borrow().get(text).cloned()) {
-        return Ok(hit);
-    }
-    let expression = Rc::new(steward_expr::parse(text).map_err(|e| e.to_string())?);
-    CACHE.with(|c| {
-        let mut cache = c.borrow_mut();
-        // Mappings are edited now and then; a bound keeps old texts from piling up.
-        if cache.len() >= 256 {
-            cache.clear();
-        }
-        cache.insert(text.to_string(), expression.clone());
-    });
-    Ok(expression)
-}
