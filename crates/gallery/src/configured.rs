@@ -463,4 +463,3 @@ mod tests {
             .contains(&Problem::UsersDisabled));
     }
 }
-
