@@ -14,6 +14,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use chrono::Utc;
 use futures::stream::{self, StreamExt};
@@ -57,6 +58,9 @@ pub struct Cycle<'a> {
     pub stopped: Option<Stop>,
     /// Whether the first object went alone already.
     probed: bool,
+    /// Whether an object may have an escrow entry to clear (some had when the cycle began,
+    /// or one failed since): otherwise successes skip that write.
+    escrow_possible: Option<Arc<AtomicBool>>,
 }
 
 impl<'a> Cycle<'a> {
@@ -72,6 +76,7 @@ impl<'a> Cycle<'a> {
             stage_removals: record.kind != "dry_run",
             record_noops: false,
             empty_in_target: Vec::new(),
+            defer_log: true,
         };
         Cycle {
             store,
@@ -85,6 +90,7 @@ impl<'a> Cycle<'a> {
             on_progress: None,
             stopped: None,
             probed: false,
+            escrow_possible: None,
         }
     }
 
@@ -143,6 +149,15 @@ impl<'a> Cycle<'a> {
             return Ok(());
         }
         let stop = AtomicBool::new(false);
+        let escrow_possible = match &self.escrow_possible {
+            Some(flag) => flag.clone(),
+            None => {
+                let any = !self.store.escrowed(self.app(), 1).await?.is_empty();
+                let flag = Arc::new(AtomicBool::new(any));
+                self.escrow_possible = Some(flag.clone());
+                flag
+            }
+        };
         let cycle_id = self.record.id.clone();
         let retry_delays = self.retry_delays.clone();
         let run_opts = self.opts.clone();
@@ -152,6 +167,7 @@ impl<'a> Cycle<'a> {
             cycle_id: &cycle_id,
             retry_delays: &retry_delays,
             dry_run: self.opts.dry_run,
+            escrow_possible: &escrow_possible,
         };
         let (store, ctx, opts, stop, effects) = (self.store, self.ctx, &run_opts, &stop, &effects);
         let mut results = stream::iter(subjects.into_iter().map(|s| async move {
@@ -169,10 +185,14 @@ impl<'a> Cycle<'a> {
         }))
         .buffer_unordered(concurrency);
         let mut first_error = None;
+        let mut logs = Vec::new();
         while let Some(result) = results.next().await {
             match result {
                 None => {}
-                Some(Ok(o)) => {
+                Some(Ok(mut o)) => {
+                    if let Some(entry) = o.pending_log.take() {
+                        logs.push(entry);
+                    }
                     self.count(&o);
                     self.record.done += 1;
                 }
@@ -180,6 +200,10 @@ impl<'a> Cycle<'a> {
                     first_error.get_or_insert(e);
                 }
             }
+        }
+        drop(results);
+        if let Err(e) = self.store.record_provisioning_batch(logs).await {
+            first_error.get_or_insert(e);
         }
         match first_error {
             Some(e) => Err(e),
@@ -508,6 +532,7 @@ struct Effects<'a> {
     cycle_id: &'a str,
     retry_delays: &'a [u64],
     dry_run: bool,
+    escrow_possible: &'a AtomicBool,
 }
 
 impl Effects<'_> {
@@ -534,6 +559,7 @@ impl Effects<'_> {
         }
         if o.status == "failure" {
             if !o.target_wide {
+                self.escrow_possible.store(true, Ordering::Relaxed);
                 self.store
                     .escrow(
                         self.app,
@@ -548,7 +574,7 @@ impl Effects<'_> {
                     )
                     .await?;
             }
-        } else if !o.noop {
+        } else if self.escrow_possible.load(Ordering::Relaxed) {
             self.store
                 .clear_escrow(self.app, o.object_type, &o.source_id)
                 .await?;

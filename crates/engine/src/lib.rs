@@ -123,6 +123,9 @@ pub struct RunOptions {
     /// there is nothing to match, so no lookup is sent. Should one appear meanwhile, its
     /// create meets a conflict and the retry matches it.
     pub empty_in_target: Vec<ObjectType>,
+    /// Return the log entry in [`Outcome::pending_log`] instead of recording it: a cycle
+    /// records a page's entries in one transaction.
+    pub defer_log: bool,
 }
 
 /// One step of a run, as the provisioning log shows it.
@@ -189,6 +192,9 @@ pub struct Outcome {
     pub unresolved_references: bool,
     /// The object passed the scope checks.
     pub in_scope: bool,
+    /// The log entry to record, when [`RunOptions::defer_log`] left it to the caller.
+    #[serde(skip)]
+    pub pending_log: Option<steward_store::NewLogEntry>,
 }
 
 /// A run's end before it is recorded.

@@ -226,6 +226,7 @@ pub async fn provision(
     };
     let end = decide(&mut run).await?;
     let name = subject.name();
+    let mut pending_log = None;
     let log_id = if end.noop && !opts.record_noops {
         None
     } else {
@@ -243,7 +244,12 @@ pub async fn provision(
             error_code: end.error_code.clone(),
             message: end.message.clone(),
         };
-        Some(store.record_provisioning(entry).await?)
+        if opts.defer_log {
+            pending_log = Some(entry);
+            None
+        } else {
+            Some(store.record_provisioning(entry).await?)
+        }
     };
     Ok(Outcome {
         object_type: subject.object_type,
@@ -263,6 +269,7 @@ pub async fn provision(
         removal: run.removal,
         unresolved_references: end.unresolved_references,
         in_scope: run.in_scope,
+        pending_log,
     })
 }
 

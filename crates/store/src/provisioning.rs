@@ -77,6 +77,8 @@ pub trait ProvisioningStore: Send + Sync {
         source_id: &str,
     ) -> StoreResult<()>;
     async fn record_provisioning(&self, entry: NewLogEntry) -> StoreResult<i64>;
+    /// Records several entries in one transaction.
+    async fn record_provisioning_batch(&self, entries: Vec<NewLogEntry>) -> StoreResult<()>;
     /// Newest first, optionally for one directory object; `before` pages back.
     async fn provisioning_log(
         &self,

@@ -35,6 +35,31 @@ pub(super) fn link_from(row: &SqliteRow) -> StoreResult<Link> {
 pub(super) const LINK_COLUMNS: &str =
     "application_id, object_type, source_id, target_id, fingerprint, state, updated_at, sent";
 
+/// Inserts one log entry; its id.
+async fn insert_log(conn: &mut sqlx::SqliteConnection, e: &NewLogEntry) -> StoreResult<i64> {
+    let id = sqlx::query_scalar(
+        "INSERT INTO provisioning_log (application_id, cycle_id, at, object_type, source_id,
+             source_name, target_id, action, status, steps, modified, error_code, message)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(&e.application_id)
+    .bind(&e.cycle_id)
+    .bind(Utc::now())
+    .bind(e.object_type.unwrap_or(ObjectType::User).as_str())
+    .bind(&e.source_id)
+    .bind(&e.source_name)
+    .bind(&e.target_id)
+    .bind(&e.action)
+    .bind(&e.status)
+    .bind(e.steps.to_string())
+    .bind(e.modified.to_string())
+    .bind(&e.error_code)
+    .bind(&e.message)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(id)
+}
+
 impl SqliteStore {
     /// The link whose `column` (`source_id` or `target_id`, both unique per application and
     /// object type) is `value`.
@@ -135,27 +160,20 @@ impl ProvisioningStore for SqliteStore {
     }
 
     async fn record_provisioning(&self, e: NewLogEntry) -> StoreResult<i64> {
-        let id = sqlx::query_scalar(
-            "INSERT INTO provisioning_log (application_id, cycle_id, at, object_type, source_id,
-                 source_name, target_id, action, status, steps, modified, error_code, message)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(&e.application_id)
-        .bind(&e.cycle_id)
-        .bind(Utc::now())
-        .bind(e.object_type.unwrap_or(ObjectType::User).as_str())
-        .bind(&e.source_id)
-        .bind(&e.source_name)
-        .bind(&e.target_id)
-        .bind(&e.action)
-        .bind(&e.status)
-        .bind(e.steps.to_string())
-        .bind(e.modified.to_string())
-        .bind(&e.error_code)
-        .bind(&e.message)
-        .fetch_one(&self.writer)
-        .await?;
-        Ok(id)
+        let mut conn = self.writer.acquire().await?;
+        insert_log(&mut conn, &e).await
+    }
+
+    async fn record_provisioning_batch(&self, entries: Vec<NewLogEntry>) -> StoreResult<()> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.writer.begin().await?;
+        for e in &entries {
+            insert_log(&mut tx, e).await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn provisioning_log(
