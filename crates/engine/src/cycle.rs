@@ -279,8 +279,11 @@ impl<'a> Cycle<'a> {
                         resource: Some(user.to_scim()),
                         id,
                         members: Vec::new(),
+                        references: Default::default(),
+                        references_complete: false,
                     });
                 }
+                self.resolve_managers(&mut subjects).await?;
                 // Linked users not in the directory any more (recycle bin or deleted).
                 for (id, link) in links {
                     subjects.push(Subject::gone(ObjectType::User, id, link));
@@ -326,6 +329,8 @@ impl<'a> Cycle<'a> {
                             members: user_members(self.store, group.id).await?,
                             resource: Some(group.to_scim()),
                             id,
+                            references: Default::default(),
+                            references_complete: false,
                         });
                     }
                     for (id, link) in links {
@@ -428,6 +433,39 @@ impl<'a> Cycle<'a> {
             if self.stopped.is_some() {
                 break;
             }
+        }
+        Ok(())
+    }
+
+    /// Reads the accounts of the page's managers in one query.
+    async fn resolve_managers(&self, subjects: &mut [Subject]) -> Result<(), StoreError> {
+        const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+        let manager = |s: &Subject| {
+            s.resource
+                .as_ref()
+                .and_then(|r| r.get(ENTERPRISE))
+                .and_then(|e| e.get("manager"))
+                .and_then(|m| m.get("value"))
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+        };
+        let mut ids: Vec<String> = subjects.iter().filter_map(manager).collect();
+        ids.sort();
+        ids.dedup();
+        let targets: HashMap<String, String> = self
+            .store
+            .links(self.app(), ObjectType::User, &ids)
+            .await?
+            .into_iter()
+            .map(|l| (l.source_id, l.target_id))
+            .collect();
+        for s in subjects.iter_mut() {
+            if let Some(m) = manager(s) {
+                if let Some(t) = targets.get(&m) {
+                    s.references.insert(m, t.clone());
+                }
+            }
+            s.references_complete = true;
         }
         Ok(())
     }
@@ -594,6 +632,8 @@ impl Subject {
             assigned: false,
             link: Some(link),
             members: Vec::new(),
+            references: Default::default(),
+            references_complete: false,
         }
     }
 }

@@ -35,6 +35,12 @@ pub struct Subject {
     pub link: Option<Link>,
     /// For groups: the direct members that are users (directory ids).
     pub members: Vec<String>,
+    /// Users it refers to (its manager) that have an account: directory id -> target id,
+    /// read in a batch by cycles.
+    pub references: std::collections::HashMap<String, String>,
+    /// Whether `references` holds every referenced user that has an account (so the rest
+    /// need no lookup).
+    pub references_complete: bool,
 }
 
 impl Subject {
@@ -55,6 +61,8 @@ impl Subject {
             assigned: false,
             link,
             members: Vec::new(),
+            references: Default::default(),
+            references_complete: false,
         };
         match object_type {
             ObjectType::User => {
@@ -391,6 +399,13 @@ async fn decide(run: &mut Run<'_>) -> Result<End, StoreError> {
         }
         let mut resolved = None;
         for id in &ids {
+            if let Some(target) = subject.references.get(id) {
+                resolved = Some(target.clone());
+                break;
+            }
+            if subject.references_complete {
+                continue;
+            }
             if let Some(l) = run.store.link(run.app(), ObjectType::User, id).await? {
                 resolved = Some(l.target_id);
                 break;
@@ -661,6 +676,12 @@ async fn update(
             target_id,
             "Not updated: the Update action is off.",
         ));
+    }
+    if link.sent.is_null() {
+        // Read in a batch without what was sent: fetch it to show the old values.
+        if let Some(full) = run.store.link(run.app(), kind, &link.source_id).await? {
+            link.sent = full.sent;
+        }
     }
     let path = format!("/{}/{}", collection(kind), link.target_id);
     let shown_ops = run.shown_ops(&ops);

@@ -239,14 +239,15 @@ pub trait JobStore: Send + Sync {
         source_id: &str,
     ) -> StoreResult<()>;
 
-    /// The links of those of `source_ids` that have one.
+    /// The links of those of `source_ids` that have one (without `sent`: `null`).
     async fn links(
         &self,
         application: &str,
         object_type: ObjectType,
         source_ids: &[String],
     ) -> StoreResult<Vec<Link>>;
-    /// Links in source id order after `after` (for cycles that visit what was provisioned).
+    /// Links in source id order after `after` (for cycles that visit what was provisioned;
+    /// without `sent`: `null`).
     async fn scan_links(
         &self,
         application: &str,

@@ -1,6 +1,6 @@
 //! [`JobStore`] on SQLite.
 
-use super::provisioning::{link_from, object_type, LINK_COLUMNS};
+use super::provisioning::{link_from, object_type, LINK_COLUMNS_LIGHT};
 use super::SqliteStore;
 use crate::jobs::{
     Cycle, CycleCounters, Escrow, Failed, Job, JobChange, JobCommand, JobStore, Quarantine, Staged,
@@ -555,7 +555,7 @@ impl JobStore for SqliteStore {
         for chunk in source_ids.chunks(500) {
             let marks = vec!["?"; chunk.len()].join(", ");
             let sql = format!(
-                "SELECT {LINK_COLUMNS} FROM provisioning_links
+                "SELECT {LINK_COLUMNS_LIGHT} FROM provisioning_links
                  WHERE application_id = ? AND object_type = ? AND source_id IN ({marks})"
             );
             let mut query = sqlx::query(&sql)
@@ -579,7 +579,7 @@ impl JobStore for SqliteStore {
         limit: u32,
     ) -> StoreResult<Vec<Link>> {
         let rows = sqlx::query(&format!(
-            "SELECT {LINK_COLUMNS} FROM provisioning_links
+            "SELECT {LINK_COLUMNS_LIGHT} FROM provisioning_links
              WHERE application_id = ? AND object_type = ? AND source_id > ?
              ORDER BY source_id LIMIT ?"
         ))

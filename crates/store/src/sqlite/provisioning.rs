@@ -28,12 +28,22 @@ pub(super) fn link_from(row: &SqliteRow) -> StoreResult<Link> {
         fingerprint: json(row, "fingerprint")?,
         active: state == "active",
         updated_at: row.try_get("updated_at")?,
-        sent: json(row, "sent")?,
+        sent: match row.try_get::<Option<String>, _>("sent") {
+            Ok(Some(text)) => serde_json::from_str(&text)
+                .map_err(|e| StoreError::Corrupt(format!("sent: {e}")))?,
+            // Batch reads leave what was sent out (see LINK_COLUMNS_LIGHT).
+            _ => serde_json::Value::Null,
+        },
     })
 }
 
 pub(super) const LINK_COLUMNS: &str =
     "application_id, object_type, source_id, target_id, fingerprint, state, updated_at, sent";
+
+/// The columns batch reads take: what was sent (only needed to show old values when an
+/// update goes out) is left out, `null`.
+pub(super) const LINK_COLUMNS_LIGHT: &str =
+    "application_id, object_type, source_id, target_id, fingerprint, state, updated_at, NULL AS sent";
 
 /// Inserts one log entry; its id.
 async fn insert_log(conn: &mut sqlx::SqliteConnection, e: &NewLogEntry) -> StoreResult<i64> {
