@@ -850,6 +850,7 @@ async fn store_ceiling(dir: &std::path::Path, m: usize, concurrency: usize) {
                     active: true,
                     updated_at: chrono::Utc::now(),
                     sent: serde_json::json!({}),
+                    basis: None,
                 })
                 .await
                 .unwrap();

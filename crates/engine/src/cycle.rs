@@ -77,6 +77,7 @@ impl<'a> Cycle<'a> {
             record_noops: false,
             empty_in_target: Vec::new(),
             defer_log: true,
+            trust_basis: record.kind != "dry_run",
         };
         Cycle {
             store,
@@ -275,6 +276,7 @@ impl<'a> Cycle<'a> {
                         object_type: ObjectType::User,
                         assigned: self.assignments.user_assigned(&id, groups),
                         active: user.active,
+                        version: Some(user.version),
                         link: links.remove(&id),
                         resource: Some(user.to_scim()),
                         id,
@@ -325,6 +327,7 @@ impl<'a> Cycle<'a> {
                             object_type: ObjectType::Group,
                             assigned: self.assignments.group_assigned(&id),
                             active: true,
+                            version: None,
                             link: links.remove(&id),
                             members: user_members(self.store, group.id).await?,
                             resource: Some(group.to_scim()),
@@ -629,6 +632,7 @@ impl Subject {
             id,
             resource: None,
             active: false,
+            version: None,
             assigned: false,
             link: Some(link),
             members: Vec::new(),

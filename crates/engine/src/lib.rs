@@ -126,6 +126,9 @@ pub struct RunOptions {
     /// Return the log entry in [`Outcome::pending_log`] instead of recording it: a cycle
     /// records a page's entries in one transaction.
     pub defer_log: bool,
+    /// Skip a user whose link says its last run was based on the same directory version,
+    /// application version and assignment (cycles; on-demand runs always map).
+    pub trust_basis: bool,
 }
 
 /// One step of a run, as the provisioning log shows it.

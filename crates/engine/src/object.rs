@@ -30,6 +30,8 @@ pub struct Subject {
     pub resource: Option<Value>,
     /// For users: enabled in the directory. Groups are always active.
     pub active: bool,
+    /// For users: the directory version read (part of the run's basis).
+    pub version: Option<i64>,
     /// Assigned to the application (users: directly or through a direct group).
     pub assigned: bool,
     pub link: Option<Link>,
@@ -58,6 +60,7 @@ impl Subject {
             id: id.to_string(),
             resource: None,
             active: true,
+            version: None,
             assigned: false,
             link,
             members: Vec::new(),
@@ -79,6 +82,7 @@ impl Subject {
                         .collect();
                     subject.assigned = assignments.user_assigned(id, &groups);
                     subject.active = user.active;
+                    subject.version = Some(user.version);
                     subject.resource = Some(user.to_scim());
                 }
             }
@@ -158,6 +162,10 @@ struct Run<'a> {
     modified: Vec<Value>,
     removal: Option<Removal>,
     in_scope: bool,
+    /// What this run is based on (users): the same as the link's means nothing changed.
+    basis: Option<String>,
+    /// Whether the link saved by this run carries `basis` already.
+    basis_saved: bool,
 }
 
 impl Run<'_> {
@@ -179,6 +187,7 @@ impl Run<'_> {
             active,
             updated_at: chrono::Utc::now(),
             sent: json!({}),
+            basis: None,
         }
     }
 
@@ -231,8 +240,29 @@ pub async fn provision(
         modified: Vec::new(),
         removal: None,
         in_scope: false,
+        basis: match (subject.object_type, subject.version) {
+            (ObjectType::User, Some(v)) if !opts.dry_run => {
+                Some(format!("{v}:{}:{}", ctx.app.version, subject.assigned))
+            }
+            _ => None,
+        },
+        basis_saved: false,
     };
     let end = decide(&mut run).await?;
+    // Remember what an unchanged result was based on, so the next cycle can skip the object.
+    if let (Some(link), false) = (&subject.link, run.basis_saved) {
+        let settled = end.noop && end.status != "failure" && end.action != "staged_delete";
+        if settled && link.basis != run.basis && run.basis.is_some() {
+            store
+                .set_link_basis(
+                    &ctx.app.id,
+                    subject.object_type,
+                    &subject.id,
+                    run.basis.as_deref(),
+                )
+                .await?;
+        }
+    }
     let name = subject.name();
     let mut pending_log = None;
     let log_id = if end.noop && !opts.record_noops {
@@ -295,6 +325,26 @@ async fn decide(run: &mut Run<'_>) -> Result<End, StoreError> {
         return leave_scope(run, "deleted in the directory", &json!({"active": false})).await;
     };
     let name = subject.name();
+    if let Some(link) = &subject.link {
+        if run.opts.trust_basis && run.basis.is_some() && link.basis == run.basis {
+            run.in_scope = link.active;
+            run.basis_saved = true;
+            run.push(step(
+                "action",
+                "skipped",
+                "Unchanged since the last run (same directory version, mappings and assignment): no request sent.",
+                Value::Null,
+            ));
+            let mut end = End::new(
+                "skip",
+                "skipped",
+                Some(link.target_id.clone()),
+                "No change.",
+            );
+            end.noop = true;
+            return Ok(end);
+        }
+    }
     run.push(step(
         "import",
         "ok",
@@ -414,6 +464,7 @@ async fn decide(run: &mut Run<'_>) -> Result<End, StoreError> {
         match resolved {
             None => {
                 unresolved = true;
+                run.basis = None;
                 run.push(step("references", "warning", format!("{path}: the referenced user is not provisioned to this application yet; linked once they are."), json!({"ids": ids})));
             }
             Some(target_id) => {
@@ -632,6 +683,8 @@ async fn create(run: &mut Run<'_>, values: &BTreeMap<String, Value>) -> Result<E
                 true,
             );
             link.sent = serde_json::to_value(&shown).unwrap_or_default();
+            link.basis = run.basis.clone();
+            run.basis_saved = true;
             run.store.save_link(&link).await?;
             Ok(End::new("create", "success", Some(target_id), "Created."))
         }
@@ -744,6 +797,8 @@ async fn update(
         }
     }
     link.sent = sent;
+    link.basis = run.basis.clone();
+    run.basis_saved = true;
     link.fingerprint = serde_json::to_value(Fingerprint::of(values)).unwrap_or_default();
     link.active = values.get("active") != Some(&Value::Bool(false));
     link.updated_at = chrono::Utc::now();
@@ -960,6 +1015,8 @@ async fn leave_scope(run: &mut Run<'_>, reason: &str, full: &Value) -> Result<En
     link.fingerprint = serde_json::to_value(sent).unwrap_or_default();
     link.active = false;
     link.updated_at = chrono::Utc::now();
+    link.basis = run.basis.clone();
+    run.basis_saved = true;
     run.store.save_link(&link).await?;
     Ok(End::new(
         "disable",

@@ -21,6 +21,10 @@ pub struct Link {
     /// What was last sent per target path, as logs may show it (redacted values hidden).
     #[serde(default)]
     pub sent: serde_json::Value,
+    /// What the last complete run was based on (the engine's key: directory version,
+    /// application version, assignment); `None` when the next run must map the object again.
+    #[serde(default)]
+    pub basis: Option<String>,
 }
 
 /// One provisioning log entry to record.
@@ -70,6 +74,14 @@ pub trait ProvisioningStore: Send + Sync {
     ) -> StoreResult<Option<Link>>;
     /// Creates or replaces the link of `link.source_id`.
     async fn save_link(&self, link: &Link) -> StoreResult<()>;
+    /// Records what the link's last complete run was based on.
+    async fn set_link_basis(
+        &self,
+        application: &str,
+        object_type: ObjectType,
+        source_id: &str,
+        basis: Option<&str>,
+    ) -> StoreResult<()>;
     async fn remove_link(
         &self,
         application: &str,

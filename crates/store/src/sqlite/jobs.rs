@@ -259,6 +259,11 @@ impl JobStore for SqliteStore {
         .bind(application)
         .execute(&mut *tx)
         .await?;
+        // Every object is looked at again, however unchanged it seems.
+        sqlx::query("UPDATE provisioning_links SET basis = NULL WHERE application_id = ?")
+            .bind(application)
+            .execute(&mut *tx)
+            .await?;
         let mut tables = vec!["provisioning_escrow", "provisioning_staged"];
         if links {
             tables.extend(["provisioning_links", "provisioning_members"]);
@@ -798,6 +803,7 @@ mod tests {
                 active: true,
                 updated_at: now,
                 sent: serde_json::json!({}),
+                basis: None,
             })
             .await
             .unwrap();

@@ -34,16 +34,17 @@ pub(super) fn link_from(row: &SqliteRow) -> StoreResult<Link> {
             // Batch reads leave what was sent out (see LINK_COLUMNS_LIGHT).
             _ => serde_json::Value::Null,
         },
+        basis: row.try_get("basis")?,
     })
 }
 
 pub(super) const LINK_COLUMNS: &str =
-    "application_id, object_type, source_id, target_id, fingerprint, state, updated_at, sent";
+    "application_id, object_type, source_id, target_id, fingerprint, state, updated_at, sent, basis";
 
 /// The columns batch reads take: what was sent (only needed to show old values when an
 /// update goes out) is left out, `null`.
 pub(super) const LINK_COLUMNS_LIGHT: &str =
-    "application_id, object_type, source_id, target_id, fingerprint, state, updated_at, NULL AS sent";
+    "application_id, object_type, source_id, target_id, fingerprint, state, updated_at, NULL AS sent, basis";
 
 /// Inserts one log entry; its id.
 async fn insert_log(conn: &mut sqlx::SqliteConnection, e: &NewLogEntry) -> StoreResult<i64> {
@@ -117,12 +118,14 @@ impl ProvisioningStore for SqliteStore {
 
     async fn save_link(&self, link: &Link) -> StoreResult<()> {
         sqlx::query(
+            // A link read in a batch carries no `sent` (null): the stored one is kept.
             "INSERT INTO provisioning_links
-                 (application_id, object_type, source_id, target_id, fingerprint, state, updated_at, sent)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                 (application_id, object_type, source_id, target_id, fingerprint, state, updated_at, sent, basis)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, coalesce(?8, '{}'), ?9)
              ON CONFLICT (application_id, object_type, source_id) DO UPDATE SET
                  target_id = excluded.target_id, fingerprint = excluded.fingerprint,
-                 state = excluded.state, updated_at = excluded.updated_at, sent = excluded.sent",
+                 state = excluded.state, updated_at = excluded.updated_at,
+                 sent = coalesce(?8, provisioning_links.sent), basis = excluded.basis",
         )
         .bind(&link.application_id)
         .bind(link.object_type.as_str())
@@ -131,11 +134,8 @@ impl ProvisioningStore for SqliteStore {
         .bind(link.fingerprint.to_string())
         .bind(if link.active { "active" } else { "disabled" })
         .bind(link.updated_at)
-        .bind(if link.sent.is_null() {
-            "{}".to_string()
-        } else {
-            link.sent.to_string()
-        })
+        .bind((!link.sent.is_null()).then(|| link.sent.to_string()))
+        .bind(&link.basis)
         .execute(&self.writer)
         .await
         .map_err(|e| {
@@ -148,6 +148,26 @@ impl ProvisioningStore for SqliteStore {
                 e.into()
             }
         })?;
+        Ok(())
+    }
+
+    async fn set_link_basis(
+        &self,
+        application: &str,
+        object_type: ObjectType,
+        source_id: &str,
+        basis: Option<&str>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE provisioning_links SET basis = ?
+             WHERE application_id = ? AND object_type = ? AND source_id = ?",
+        )
+        .bind(basis)
+        .bind(application)
+        .bind(object_type.as_str())
+        .bind(source_id)
+        .execute(&self.writer)
+        .await?;
         Ok(())
     }
 
@@ -253,6 +273,7 @@ mod tests {
             active: true,
             updated_at: Utc::now(),
             sent: serde_json::json!({"userName": "ada"}),
+            basis: None,
         };
         store.save_link(&link("u1", "t1")).await.unwrap();
         let err = store.save_link(&link("u2", "t1")).await.unwrap_err();
@@ -267,6 +288,18 @@ mod tests {
             .unwrap();
         assert!(!read.active);
         assert_eq!(read.sent["userName"], "ada");
+        let mut batch_read = link("u1", "t1");
+        batch_read.sent = serde_json::Value::Null;
+        store.save_link(&batch_read).await.unwrap();
+        let read = store
+            .link(&app.id, ObjectType::User, "u1")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            read.sent["userName"], "ada",
+            "a link without sent keeps the stored one"
+        );
         assert_eq!(
             store
                 .link_by_target(&app.id, ObjectType::User, "t1")
