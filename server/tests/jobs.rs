@@ -237,12 +237,12 @@ async fn a_job_provisions_by_itself_and_follows_the_directory() {
 
 #[tokio::test]
 async fn a_server_killed_mid_cycle_resumes_and_the_target_ends_exact() {
-    const USERS: usize = 240;
+    const USERS: usize = 600;
     let env = [("STEWARD_JOB_LEASE_SECONDS", "2")];
     let api = Api::start_with(&env);
     let fake = FakeScim::start("crash-token").await;
     // Slow answers, so the cycle is surely under way when the server is killed.
-    fake.delay(Duration::from_millis(40));
+    fake.delay(Duration::from_millis(20));
     let id = application(&api, &fake.url, "crash-token", json!({"scope": "all"})).await;
 
     let store = api.server.store().await;
@@ -263,7 +263,7 @@ async fn a_server_killed_mid_cycle_resumes_and_the_target_ends_exact() {
     api.call("POST", &format!("/applications/{id}/job/start"), None)
         .await;
     wait_for(&api, &id, 60, |job| {
-        job["current_cycle"]["done"].as_u64().unwrap_or(0) >= 120
+        job["current_cycle"]["done"].as_u64().unwrap_or(0) >= 300
     })
     .await;
     let scim_token = api.server.scim_token("hr");

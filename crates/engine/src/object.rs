@@ -109,6 +109,12 @@ impl Subject {
     }
 }
 
+/// What a user's run is based on: its directory version, the application's version (its
+/// mappings and settings) and whether it is assigned. Nothing else decides what is sent.
+pub(crate) fn basis(user_version: i64, app_version: i64, assigned: bool) -> String {
+    format!("{user_version}:{app_version}:{assigned}")
+}
+
 /// The direct members of a group that are users.
 pub(crate) async fn user_members(
     store: &dyn Store,
@@ -242,7 +248,7 @@ pub async fn provision(
         in_scope: false,
         basis: match (subject.object_type, subject.version) {
             (ObjectType::User, Some(v)) if !opts.dry_run => {
-                Some(format!("{v}:{}:{}", ctx.app.version, subject.assigned))
+                Some(basis(v, ctx.app.version, subject.assigned))
             }
             _ => None,
         },

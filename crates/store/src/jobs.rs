@@ -246,13 +246,14 @@ pub trait JobStore: Send + Sync {
         object_type: ObjectType,
         source_ids: &[String],
     ) -> StoreResult<Vec<Link>>;
-    /// Links in source id order after `after` (for cycles that visit what was provisioned;
-    /// without `sent`: `null`).
+    /// Links in source id order after `after` and up to `upto` (for cycles that visit what
+    /// was provisioned; without `sent`: `null`).
     async fn scan_links(
         &self,
         application: &str,
         object_type: ObjectType,
         after: Option<&str>,
+        upto: Option<&str>,
         limit: u32,
     ) -> StoreResult<Vec<Link>>;
     /// The members (directory ids) last sent to the group's target object.

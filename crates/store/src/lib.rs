@@ -157,6 +157,15 @@ pub trait DirectoryStore: Send + Sync {
         limit: u32,
         prefilter: Option<&Prefilter>,
     ) -> StoreResult<Vec<User>>;
+    /// The ids and versions of current users in id order after `after`: for cycles that only
+    /// read in full the users that changed.
+    async fn scan_user_versions(
+        &self,
+        after: Option<UserId>,
+        limit: u32,
+    ) -> StoreResult<Vec<(UserId, i64)>>;
+    /// The current users among `ids`, in id order.
+    async fn users_by_ids(&self, ids: &[UserId]) -> StoreResult<Vec<User>>;
     /// Current users (not in the recycle bin) whose enterprise `manager.value` is `id`, by
     /// display name, at most `limit` of them, with how many there are in all. An index answers
     /// it, however many users there are.

@@ -522,6 +522,49 @@ impl DirectoryStore for SqliteStore {
         rows.iter().map(user_from_row).collect()
     }
 
+    async fn scan_user_versions(
+        &self,
+        after: Option<UserId>,
+        limit: u32,
+    ) -> StoreResult<Vec<(UserId, i64)>> {
+        let rows = sqlx::query(
+            "SELECT id, version FROM users WHERE deleted_at IS NULL AND id > ? ORDER BY id LIMIT ?",
+        )
+        .bind(after.map(|id| id.to_string()).unwrap_or_default())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let id: String = row.try_get("id")?;
+                Ok((
+                    UserId::parse(&id)
+                        .ok_or_else(|| StoreError::Corrupt(format!("user id {id:?}")))?,
+                    row.try_get("version")?,
+                ))
+            })
+            .collect()
+    }
+
+    async fn users_by_ids(&self, ids: &[UserId]) -> StoreResult<Vec<User>> {
+        let mut users = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let marks = vec!["?"; chunk.len()].join(", ");
+            let sql = format!(
+                "SELECT {USER_COLUMNS} FROM users
+                 WHERE deleted_at IS NULL AND id IN ({marks}) ORDER BY id"
+            );
+            let mut query = sqlx::query(&sql);
+            for id in chunk {
+                query = query.bind(id.to_string());
+            }
+            for row in query.fetch_all(&self.pool).await? {
+                users.push(user_from_row(&row)?);
+            }
+        }
+        Ok(users)
+    }
+
     async fn direct_reports(&self, id: UserId, limit: u32) -> StoreResult<Page<UserSummary>> {
         // `manager_id` is a generated column (0004_user_manager.sql) with its own index.
         let rows = sqlx::query(

@@ -111,13 +111,19 @@ impl SqliteStore {
 #[async_trait]
 impl JobStore for SqliteStore {
     async fn job(&self, application: &str) -> StoreResult<Job> {
+        let sql = format!("SELECT {JOB_COLUMNS} FROM provisioning_jobs WHERE application_id = ?");
+        if let Some(row) = sqlx::query(&sql)
+            .bind(application)
+            .fetch_optional(&self.pool)
+            .await?
+        {
+            return job_from(&row);
+        }
         self.ensure_job(application).await?;
-        let row = sqlx::query(&format!(
-            "SELECT {JOB_COLUMNS} FROM provisioning_jobs WHERE application_id = ?"
-        ))
-        .bind(application)
-        .fetch_one(&self.pool)
-        .await?;
+        let row = sqlx::query(&sql)
+            .bind(application)
+            .fetch_one(&self.pool)
+            .await?;
         job_from(&row)
     }
 
@@ -581,16 +587,20 @@ impl JobStore for SqliteStore {
         application: &str,
         object_type: ObjectType,
         after: Option<&str>,
+        upto: Option<&str>,
         limit: u32,
     ) -> StoreResult<Vec<Link>> {
         let rows = sqlx::query(&format!(
             "SELECT {LINK_COLUMNS_LIGHT} FROM provisioning_links
              WHERE application_id = ? AND object_type = ? AND source_id > ?
+               AND (? IS NULL OR source_id <= ?)
              ORDER BY source_id LIMIT ?"
         ))
         .bind(application)
         .bind(object_type.as_str())
         .bind(after.unwrap_or(""))
+        .bind(upto)
+        .bind(upto)
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
