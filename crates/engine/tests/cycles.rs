@@ -552,3 +552,64 @@ async fn redacted_values_are_sent_but_never_logged_and_changes_show_old_and_new(
         ]
     );
 }
+
+#[tokio::test]
+async fn throttling_and_timeouts_end_exact_without_duplicates() {
+    let w = World::new(json!({})).await;
+    let mut names = Vec::new();
+    for i in 0..20 {
+        let name = format!("t{i:02}");
+        let id = w.user(&name, None).await;
+        w.assign(&id, MemberType::User).await;
+        names.push(name);
+    }
+    // A client that gives up after 300 ms, against a target that first answers slowly (the
+    // creates it receives still happen), then throttles.
+    let options = ScimOptions {
+        timeout_ms: 300,
+        backoff_base_ms: 1,
+        backoff_cap_ms: 5,
+        ..ScimOptions::default()
+    };
+    *w.host.connector.lock().unwrap() =
+        Arc::new(ScimClient::with_options(&w.fake.url, TOKEN, options).unwrap());
+    w.fake.delay(std::time::Duration::from_millis(600));
+    let first = w.run().await;
+    assert!(
+        first
+            .iter()
+            .any(|c| c.counters.failed > 0 || c.status == "quarantined"),
+        "slow answers fail: {first:?}"
+    );
+    w.fake.delay(std::time::Duration::ZERO);
+    w.fake.throttle_next(3, 1);
+    // Retries (and the quarantine's next attempt, forced) until everything is in.
+    for _ in 0..5 {
+        w.store
+            .send_command(&w.app.id, JobCommand::Run)
+            .await
+            .unwrap();
+        w.run().await;
+    }
+    let users = w.fake.users();
+    let mut got: Vec<String> = users
+        .iter()
+        .map(|u| u["userName"].as_str().unwrap().to_string())
+        .collect();
+    got.sort();
+    let want: Vec<String> = names.iter().map(|n| format!("{n}@example.com")).collect();
+    assert_eq!(got, want, "every user exactly once");
+    assert!(w.store.escrowed(&w.app.id, 10).await.unwrap().is_empty());
+    assert!(w.store.job(&w.app.id).await.unwrap().quarantine.is_none());
+    // After each 429 (Retry-After: 1), nothing reached the target for a second.
+    let requests = w.fake.requests();
+    let throttled_at: Vec<_> = requests
+        .iter()
+        .zip(requests.iter().skip(1))
+        .filter(|(a, b)| b.at.duration_since(a.at) >= std::time::Duration::from_millis(950))
+        .collect();
+    assert!(
+        !throttled_at.is_empty(),
+        "the client waited out Retry-After at least once"
+    );
+}
