@@ -28,6 +28,15 @@ use crate::{provision, AppContext, Assignments, Outcome, RunOptions, Subject};
 /// Objects read from the directory per page.
 const PAGE: u32 = 250;
 
+/// What follows a page.
+enum PageEnd {
+    Next,
+    /// The page was empty: the phase is done.
+    Last,
+    /// The cycle stops (see [`Cycle::stopped`]).
+    Stop,
+}
+
 /// Why a cycle stopped before its end.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Stop {
@@ -212,6 +221,28 @@ impl<'a> Cycle<'a> {
         }
     }
 
+    /// After a page of `phase`: saves the cursor at its last id, and says whether to go on.
+    async fn end_page(
+        &mut self,
+        phase: &str,
+        last: Option<String>,
+        after: &mut String,
+    ) -> Result<PageEnd, StoreError> {
+        let Some(last) = last else {
+            return Ok(PageEnd::Last);
+        };
+        *after = last;
+        self.save(format!("{phase}:{after}")).await?;
+        if self.stopped.is_some() {
+            return Ok(PageEnd::Stop);
+        }
+        if self.interrupted().await? {
+            self.stopped = Some(Stop::Interrupted);
+            return Ok(PageEnd::Stop);
+        }
+        Ok(PageEnd::Next)
+    }
+
     /// Whether an admin paused or restarted the job since the cycle began (read from the
     /// store, so it holds whichever process the admin reached).
     async fn interrupted(&self) -> Result<bool, StoreError> {
@@ -316,19 +347,10 @@ impl<'a> Cycle<'a> {
                     subjects.push(Subject::gone(ObjectType::User, id, link));
                 }
                 self.run(subjects).await?;
-                match last {
-                    Some(last) => {
-                        after = last;
-                        self.save(format!("user:{after}")).await?;
-                    }
-                    None => break,
-                }
-                if self.stopped.is_some() {
-                    return Ok(());
-                }
-                if self.interrupted().await? {
-                    self.stopped = Some(Stop::Interrupted);
-                    return Ok(());
+                match self.end_page("user", last, &mut after).await? {
+                    PageEnd::Next => {}
+                    PageEnd::Last => break,
+                    PageEnd::Stop => return Ok(()),
                 }
             }
             after.clear();
@@ -365,19 +387,10 @@ impl<'a> Cycle<'a> {
                         subjects.push(Subject::gone(ObjectType::Group, id, link));
                     }
                     self.run(subjects).await?;
-                    match last {
-                        Some(last) => {
-                            after = last;
-                            self.save(format!("group:{after}")).await?;
-                        }
-                        None => break,
-                    }
-                    if self.stopped.is_some() {
-                        return Ok(());
-                    }
-                    if self.interrupted().await? {
-                        self.stopped = Some(Stop::Interrupted);
-                        return Ok(());
+                    match self.end_page("group", last, &mut after).await? {
+                        PageEnd::Next => {}
+                        PageEnd::Last => break,
+                        PageEnd::Stop => return Ok(()),
                     }
                 }
             }
