@@ -67,6 +67,8 @@ pub struct Cycle<'a> {
     pub stopped: Option<Stop>,
     /// Whether the first object went alone already.
     probed: bool,
+    /// Users the managers' pass handled: the users' pass leaves them out.
+    handled: std::collections::HashSet<String>,
     /// Whether an object may have an escrow entry to clear (some had when the cycle began,
     /// or one failed since): otherwise successes skip that write.
     escrow_possible: Option<Arc<AtomicBool>>,
@@ -100,6 +102,7 @@ impl<'a> Cycle<'a> {
             on_progress: None,
             stopped: None,
             probed: false,
+            handled: Default::default(),
             escrow_possible: None,
         }
     }
@@ -271,7 +274,7 @@ impl<'a> Cycle<'a> {
     /// Between pages it stops when the job was paused or restarted meanwhile.
     pub async fn full(&mut self) -> Result<(), StoreError> {
         let cursor = self.record.cursor.clone().unwrap_or_default();
-        let (phase, after) = cursor.split_once(':').unwrap_or(("user", ""));
+        let (phase, after) = cursor.split_once(':').unwrap_or(("manager", ""));
         let mut after = after.to_string();
         if self.record.total == 0 {
             let users = self.store.users_page(None, false, 0, 0).await?.total;
@@ -286,62 +289,49 @@ impl<'a> Cycle<'a> {
         if self.stopped.is_some() {
             return Ok(());
         }
-        if phase == "user" {
+        if phase == "manager" {
+            // Managers first, so their reports find their accounts and are sent complete,
+            // instead of being sent again for the manager in a second pass.
+            loop {
+                let ids = self.store.manager_ids(UserId::parse(&after), PAGE).await?;
+                let last = ids.last().map(|id| id.to_string());
+                let users = self.store.users_by_ids(&ids).await?;
+                let page: Vec<(UserId, i64)> = users.iter().map(|u| (u.id, u.version)).collect();
+                let links: BTreeMap<String, Link> = self
+                    .store
+                    .links(
+                        self.app(),
+                        ObjectType::User,
+                        &ids.iter().map(|id| id.to_string()).collect::<Vec<_>>(),
+                    )
+                    .await?
+                    .into_iter()
+                    .map(|l| (l.source_id.clone(), l))
+                    .collect();
+                let (subjects, _) = self.user_subjects(&page, links).await?;
+                self.handled
+                    .extend(page.iter().map(|(id, _)| id.to_string()));
+                self.run(subjects).await?;
+                match self.end_page("manager", last, &mut after).await? {
+                    PageEnd::Next => {}
+                    PageEnd::Last => break,
+                    PageEnd::Stop => return Ok(()),
+                }
+            }
+            after.clear();
+            self.save("user:".into()).await?;
+        }
+        if phase == "manager" || phase == "user" {
             loop {
                 let page = self
                     .store
                     .scan_user_versions(UserId::parse(&after), PAGE)
                     .await?;
                 let last = page.last().map(|(id, _)| id.to_string());
-                let ids: Vec<String> = page.iter().map(|(id, _)| id.to_string()).collect();
-                let groups_of = self.groups_of(&ids).await?;
-                let mut links = self
+                let links = self
                     .links_between(ObjectType::User, &after, last.as_deref())
                     .await?;
-                // Users unchanged since their last complete run need nothing: not even to be
-                // read in full. The others are.
-                let mut changed = Vec::new();
-                let mut assigned_of = HashMap::new();
-                for (uid, version) in &page {
-                    let id = uid.to_string();
-                    let groups = groups_of.get(&id).map(Vec::as_slice).unwrap_or(&[]);
-                    let assigned = self.assignments.user_assigned(&id, groups);
-                    if self.opts.trust_basis {
-                        if let Some(link) = links.get(&id) {
-                            let now =
-                                crate::object::basis(*version, self.ctx.app.version, assigned);
-                            if link.basis.as_deref() == Some(now.as_str()) {
-                                let active = link.active;
-                                links.remove(&id);
-                                self.record.counters.skipped += 1;
-                                self.record.counters.in_scope += u64::from(active);
-                                self.record.done += 1;
-                                continue;
-                            }
-                        }
-                    }
-                    assigned_of.insert(id, assigned);
-                    changed.push(*uid);
-                }
-                let users = self.store.users_by_ids(&changed).await?;
-                let mut subjects = Vec::with_capacity(users.len());
-                for user in users {
-                    let id = user.id.to_string();
-                    let assigned = assigned_of.get(&id).copied().unwrap_or(false);
-                    subjects.push(Subject {
-                        object_type: ObjectType::User,
-                        assigned,
-                        active: user.active,
-                        version: Some(user.version),
-                        link: links.remove(&id),
-                        resource: Some(user.to_scim()),
-                        id,
-                        members: Vec::new(),
-                        references: Default::default(),
-                        references_complete: false,
-                    });
-                }
-                self.resolve_managers(&mut subjects).await?;
+                let (mut subjects, links) = self.user_subjects(&page, links).await?;
                 // Linked users not in the directory any more (recycle bin or deleted).
                 for (id, link) in links {
                     subjects.push(Subject::gone(ObjectType::User, id, link));
@@ -356,7 +346,7 @@ impl<'a> Cycle<'a> {
             after.clear();
             self.save("group:".into()).await?;
         }
-        if phase == "user" || phase == "group" {
+        if matches!(phase, "manager" | "user" | "group") {
             if self.ctx.provisions_groups() {
                 loop {
                     let groups = self
@@ -476,6 +466,64 @@ impl<'a> Cycle<'a> {
             }
         }
         Ok(())
+    }
+
+    /// The subjects for a page of users (ids and versions) with their links: users unchanged
+    /// since their last complete run are counted and left out without being read in full,
+    /// users handled earlier in the cycle (the managers' pass) are left out uncounted. The
+    /// links of the page's users are taken out of `links`; what remains is returned.
+    async fn user_subjects(
+        &mut self,
+        page: &[(UserId, i64)],
+        mut links: BTreeMap<String, Link>,
+    ) -> Result<(Vec<Subject>, BTreeMap<String, Link>), StoreError> {
+        let ids: Vec<String> = page.iter().map(|(id, _)| id.to_string()).collect();
+        let groups_of = self.groups_of(&ids).await?;
+        let mut changed = Vec::new();
+        let mut assigned_of = HashMap::new();
+        for (uid, version) in page {
+            let id = uid.to_string();
+            if self.handled.contains(&id) {
+                links.remove(&id);
+                continue;
+            }
+            let groups = groups_of.get(&id).map(Vec::as_slice).unwrap_or(&[]);
+            let assigned = self.assignments.user_assigned(&id, groups);
+            if self.opts.trust_basis {
+                if let Some(link) = links.get(&id) {
+                    let now = crate::object::basis(*version, self.ctx.app.version, assigned);
+                    if link.basis.as_deref() == Some(now.as_str()) {
+                        let active = link.active;
+                        links.remove(&id);
+                        self.record.counters.skipped += 1;
+                        self.record.counters.in_scope += u64::from(active);
+                        self.record.done += 1;
+                        continue;
+                    }
+                }
+            }
+            assigned_of.insert(id, assigned);
+            changed.push(*uid);
+        }
+        let users = self.store.users_by_ids(&changed).await?;
+        let mut subjects = Vec::with_capacity(users.len());
+        for user in users {
+            let id = user.id.to_string();
+            subjects.push(Subject {
+                object_type: ObjectType::User,
+                assigned: assigned_of.get(&id).copied().unwrap_or(false),
+                active: user.active,
+                version: Some(user.version),
+                link: links.remove(&id),
+                resource: Some(user.to_scim()),
+                id,
+                members: Vec::new(),
+                references: Default::default(),
+                references_complete: false,
+            });
+        }
+        self.resolve_managers(&mut subjects).await?;
+        Ok((subjects, links))
     }
 
     /// Reads the accounts of the page's managers in one query.

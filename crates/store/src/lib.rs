@@ -164,6 +164,9 @@ pub trait DirectoryStore: Send + Sync {
         after: Option<UserId>,
         limit: u32,
     ) -> StoreResult<Vec<(UserId, i64)>>;
+    /// The distinct managers (enterprise `manager.value`) of current users after `after`, in id
+    /// order: an index answers it.
+    async fn manager_ids(&self, after: Option<UserId>, limit: u32) -> StoreResult<Vec<UserId>>;
     /// The current users among `ids`, in id order.
     async fn users_by_ids(&self, ids: &[UserId]) -> StoreResult<Vec<User>>;
     /// Current users (not in the recycle bin) whose enterprise `manager.value` is `id`, by

@@ -546,6 +546,19 @@ impl DirectoryStore for SqliteStore {
             .collect()
     }
 
+    async fn manager_ids(&self, after: Option<UserId>, limit: u32) -> StoreResult<Vec<UserId>> {
+        let ids: Vec<String> = sqlx::query_scalar(
+            "SELECT DISTINCT manager_id FROM users
+             WHERE manager_id IS NOT NULL AND manager_id > ? AND deleted_at IS NULL
+             ORDER BY manager_id LIMIT ?",
+        )
+        .bind(after.map(|id| id.to_string()).unwrap_or_default())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(ids.iter().filter_map(|id| UserId::parse(id)).collect())
+    }
+
     async fn users_by_ids(&self, ids: &[UserId]) -> StoreResult<Vec<User>> {
         let mut users = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(500) {
