@@ -457,7 +457,7 @@ fn OnDemandCard(id: String) -> impl IntoView {
                             {(!o.modified.is_empty()).then(|| view! {
                                 <table class="table table-compact">
                                     <thead><tr><th scope="col">"Attribute"</th><th scope="col">"Before"</th><th scope="col">"Sent"</th></tr></thead>
-                                    <tbody>{o.modified.into_iter().map(|(p, old, new)| view! { <tr><td><code>{p}</code></td><td><code class="wrap">{old}</code></td><td><code class="wrap">{new}</code></td></tr> }).collect_view()}</tbody>
+                                    <tbody>{o.modified.into_iter().map(|(p, old, new)| view! { <tr><td><code>{p}</code></td><td>{if old.is_empty() { view! { <span class="muted">"—"</span> }.into_any() } else { view! { <code class="wrap">{old}</code> }.into_any() }}</td><td><code class="wrap">{new}</code></td></tr> }).collect_view()}</tbody>
                                 </table>
                             })}
                         </div>
