@@ -156,9 +156,12 @@ impl Seed {
     }
 }
 
-async fn seed(gallery_id: &str) -> Seed {
-    let target = Scim2Server::start(TOKEN);
-    let scim = ScimClient::new(&target.url, TOKEN, Duration::from_secs(10)).unwrap();
+/// A store with one automatic, started application of `gallery_id`, and an engine whose
+/// host gives it `connector`.
+async fn world(
+    gallery_id: &str,
+    connector: Arc<dyn Connector>,
+) -> (Arc<dyn Store>, Arc<Engine>, String) {
     let store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().await.unwrap());
     let app = store
         .create_application(gallery_id, gallery_id)
@@ -187,7 +190,7 @@ async fn seed(gallery_id: &str) -> Seed {
         .unwrap();
     let host = Arc::new(SeedHost {
         store: store.clone(),
-        connector: Arc::new(scim.clone()),
+        connector,
     });
     let options = EngineOptions {
         debounce: Duration::from_millis(1),
@@ -196,10 +199,17 @@ async fn seed(gallery_id: &str) -> Seed {
         ..EngineOptions::default()
     };
     let engine = Engine::new(store.clone(), host, options);
+    (store, engine, app.id)
+}
+
+async fn seed(gallery_id: &str) -> Seed {
+    let target = Scim2Server::start(TOKEN);
+    let scim = ScimClient::new(&target.url, TOKEN, Duration::from_secs(10)).unwrap();
+    let (store, engine, app) = world(gallery_id, Arc::new(scim.clone())).await;
     Seed {
         store,
         engine,
-        app: app.id,
+        app,
         scim,
         _target: target,
     }
@@ -364,4 +374,80 @@ async fn alexishr() {
 #[tokio::test]
 async fn custom_scim() {
     lifecycle("custom-scim").await;
+}
+
+/// xMatters (not SCIM) through the same cycles, against the fake xMatters API: a person with
+/// the Work Email device, a name change, disabled as status INACTIVE, active again, and
+/// deleted when deleted in the directory.
+#[tokio::test]
+async fn xmatters() {
+    use steward_connect::testing_xmatters::FakeXmatters;
+    use steward_connect::XmattersTarget;
+    let fake = FakeXmatters::start("steward-admin", "right-password");
+    let connector = XmattersTarget::from_domain(&fake.url, "steward-admin", "right-password")
+        .connector()
+        .unwrap();
+    let (store, engine, app) = world("xmatters", Arc::new(connector)).await;
+    let run = || async {
+        for c in engine.run_until_idle(&app).await.unwrap() {
+            assert!(c.status == "completed" && c.counters.failed == 0, "{c:?}");
+        }
+    };
+    let ada = store.create_user(user("ada", None)).await.unwrap().id;
+    store
+        .assign(
+            &app,
+            Member {
+                id: ada.to_string(),
+                member_type: MemberType::User,
+            },
+            "User",
+        )
+        .await
+        .unwrap();
+    run().await;
+    let person = fake.person("ada@example.com").unwrap();
+    assert_eq!(person["firstName"], "ada", "{person}");
+    assert_eq!(person["status"], "ACTIVE");
+    assert!(
+        fake.devices()
+            .iter()
+            .any(|d| d["emailAddress"] == "ada@example.com" && d["name"] == "Work Email"),
+        "{:?}",
+        fake.devices()
+    );
+
+    let mut r = store.user(ada).await.unwrap().unwrap().resource;
+    r["name"]["familyName"] = json!("Lovelace");
+    store.replace_user(ada, r, None).await.unwrap();
+    run().await;
+    assert_eq!(
+        fake.person("ada@example.com").unwrap()["lastName"],
+        "Lovelace"
+    );
+
+    store.unassign(&app, &ada.to_string()).await.unwrap();
+    run().await;
+    assert_eq!(
+        fake.person("ada@example.com").unwrap()["status"],
+        "INACTIVE"
+    );
+    store
+        .assign(
+            &app,
+            Member {
+                id: ada.to_string(),
+                member_type: MemberType::User,
+            },
+            "User",
+        )
+        .await
+        .unwrap();
+    run().await;
+    assert_eq!(fake.person("ada@example.com").unwrap()["status"], "ACTIVE");
+
+    store.hard_delete_user(ada).await.unwrap();
+    run().await;
+    assert!(fake.person("ada@example.com").is_none());
+    assert_eq!(fake.people().len(), 0);
 }
