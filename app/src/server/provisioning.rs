@@ -14,12 +14,11 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use steward_connect::{Connector as TargetConnector, ScimClient, ScimOptions, XmattersTarget};
 use steward_engine::{AppContext, Host};
-use steward_gallery::{AppMappings, Connector, Entry, Gallery};
+use steward_gallery::{Connector, Entry, Gallery};
 use steward_store::{
     Application, Cycle, Escrow, Job, JobChange, JobCommand, Quarantine, Role, Staged, Store,
     StoredCredential,
 };
-use steward_sync::ProvisioningSettings;
 
 use super::applications::{invalid, not_found};
 use super::secrets::Sealer;
@@ -52,29 +51,7 @@ pub(crate) fn open_credential(
     }
 }
 
-/// The mappings an application uses: its saved ones, else the gallery entry's defaults.
-pub(crate) fn mappings_of(app: &Application, entry: &Entry) -> AppMappings {
-    match &app.mappings {
-        None => AppMappings::defaults(entry),
-        Some(json) => serde_json::from_value(json.clone()).unwrap_or_else(|e| {
-            tracing::error!(application = %app.id, error = %e, "stored mappings do not read; using the gallery defaults");
-            AppMappings::defaults(entry)
-        }),
-    }
-}
-
-/// The provisioning settings an application uses, with the gallery entry's cycle interval as
-/// the default.
-pub(crate) fn settings_of(app: &Application, entry: &Entry) -> ProvisioningSettings {
-    let defaults = ProvisioningSettings {
-        cycle_interval_minutes: entry.cycle_interval_minutes,
-        ..Default::default()
-    };
-    if app.settings.as_object().is_none_or(|m| m.is_empty()) {
-        return defaults;
-    }
-    serde_json::from_value(app.settings.clone()).unwrap_or(defaults)
-}
+pub(crate) use steward_engine::{mappings_of, settings_of};
 
 impl EngineHost {
     pub fn new(store: Arc<dyn Store>, secrets: Arc<Sealer>, gallery: Arc<Gallery>) -> EngineHost {
@@ -166,9 +143,7 @@ impl EngineHost {
             )
         })?;
         let connector = self.connector(&app, &entry).await?;
-        let mappings = mappings_of(&app, &entry);
-        let settings = settings_of(&app, &entry);
-        Ok(AppContext::new(app, entry, mappings, settings, connector))
+        Ok(AppContext::for_application(app, entry, connector))
     }
 }
 

@@ -44,14 +44,13 @@ use steward_connect::{
     Capabilities, Connector, ListPage, OpError, ScimClient, ScimOptions, TargetObject,
 };
 use steward_engine::{AppContext, Engine, EngineEvent, EngineOptions, Host};
-use steward_gallery::{AppMappings, Entry, Gallery};
+use steward_gallery::{Entry, Gallery};
 use steward_scim::PatchOperation;
 use steward_store::sqlite::SqliteStore;
 use steward_store::{
     ApplicationChange, JobChange, JobCommand, Link, Member, MemberType, NewLogEntry, ObjectType,
     Store, UserId, UserWrite,
 };
-use steward_sync::ProvisioningSettings;
 
 const TOKEN: &str = "bench-token";
 /// Users per import transaction.
@@ -308,18 +307,10 @@ impl Host for BenchHost {
         else {
             return Ok(None);
         };
-        let mappings = match &app.mappings {
-            Some(m) => serde_json::from_value(m.clone()).map_err(|e| e.to_string())?,
-            None => AppMappings::defaults(&self.entry),
-        };
-        let settings: ProvisioningSettings =
-            serde_json::from_value(app.settings.clone()).map_err(|e| e.to_string())?;
         let connector: Arc<dyn Connector> = self.connector.clone();
-        Ok(Some(AppContext::new(
+        Ok(Some(AppContext::for_application(
             app,
             self.entry.clone(),
-            mappings,
-            settings,
             connector,
         )))
     }

@@ -49,7 +49,43 @@ pub struct AppContext {
     groups_redacted: BTreeSet<String>,
 }
 
+/// The mappings an application uses: its saved ones, else the gallery entry's defaults.
+pub fn mappings_of(app: &Application, entry: &Entry) -> AppMappings {
+    match &app.mappings {
+        None => AppMappings::defaults(entry),
+        Some(json) => serde_json::from_value(json.clone()).unwrap_or_else(|e| {
+            tracing::error!(application = %app.id, error = %e, "stored mappings do not read; using the gallery defaults");
+            AppMappings::defaults(entry)
+        }),
+    }
+}
+
+/// The provisioning settings an application uses, with the gallery entry's cycle interval as
+/// the default.
+pub fn settings_of(app: &Application, entry: &Entry) -> ProvisioningSettings {
+    let defaults = ProvisioningSettings {
+        cycle_interval_minutes: entry.cycle_interval_minutes,
+        ..Default::default()
+    };
+    if app.settings.as_object().is_none_or(|m| m.is_empty()) {
+        return defaults;
+    }
+    serde_json::from_value(app.settings.clone()).unwrap_or(defaults)
+}
+
 impl AppContext {
+    /// The application as stored, with its mappings and settings ([`mappings_of`],
+    /// [`settings_of`]).
+    pub fn for_application(
+        app: Application,
+        entry: Entry,
+        connector: Arc<dyn Connector>,
+    ) -> AppContext {
+        let mappings = mappings_of(&app, &entry);
+        let settings = settings_of(&app, &entry);
+        AppContext::new(app, entry, mappings, settings, connector)
+    }
+
     pub fn new(
         app: Application,
         entry: Entry,

@@ -18,7 +18,6 @@ use steward_store::sqlite::SqliteStore;
 use steward_store::{
     Application, ApplicationChange, JobChange, JobCommand, Member, MemberType, Store,
 };
-use steward_sync::ProvisioningSettings;
 
 const TOKEN: &str = "engine-test-token";
 
@@ -47,19 +46,10 @@ impl Host for TestHost {
             .get(&app.gallery_id)
             .unwrap()
             .clone();
-        let mappings = match &app.mappings {
-            Some(m) => serde_json::from_value(m.clone()).unwrap(),
-            None => AppMappings::defaults(&entry),
-        };
-        let settings: ProvisioningSettings =
-            if app.settings.as_object().is_none_or(|m| m.is_empty()) {
-                ProvisioningSettings::default()
-            } else {
-                serde_json::from_value(app.settings.clone()).unwrap()
-            };
-        let connector = self.connector.lock().unwrap().clone();
-        Ok(Some(AppContext::new(
-            app, entry, mappings, settings, connector,
+        Ok(Some(AppContext::for_application(
+            app,
+            entry,
+            self.connector.lock().unwrap().clone(),
         )))
     }
 }

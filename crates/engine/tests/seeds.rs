@@ -17,7 +17,6 @@ use steward_engine::{AppContext, Engine, EngineOptions, Host};
 use steward_gallery::{AppMappings, Gallery, OutOfScopeAction};
 use steward_store::sqlite::SqliteStore;
 use steward_store::{ApplicationChange, JobChange, Member, MemberType, Store};
-use steward_sync::ProvisioningSettings;
 
 const TOKEN: &str = "seed-token";
 const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
@@ -40,13 +39,9 @@ impl Host for SeedHost {
             .get(&app.gallery_id)
             .unwrap()
             .clone();
-        let mappings = AppMappings::defaults(&entry);
-        let settings = ProvisioningSettings::default();
-        Ok(Some(AppContext::new(
+        Ok(Some(AppContext::for_application(
             app,
             entry,
-            mappings,
-            settings,
             self.connector.clone(),
         )))
     }
