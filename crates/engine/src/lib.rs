@@ -269,6 +269,14 @@ impl End {
         }
     }
 
+    /// The end of a run that had nothing to send and nothing to record as done.
+    pub(crate) fn unchanged(target: Option<String>, message: impl Into<String>) -> End {
+        End {
+            noop: true,
+            ..End::new("skip", "skipped", target, message)
+        }
+    }
+
     /// The end of a dry run at an operation that would have been sent.
     pub(crate) fn would(action: &'static str, target: Option<String>, what: &str) -> End {
         End::new(

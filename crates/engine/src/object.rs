@@ -328,7 +328,7 @@ async fn decide(run: &mut Run<'_>) -> Result<End, StoreError> {
             format!("The {} is not in the directory (deleted).", kind.as_str()),
             Value::Null,
         ));
-        return leave_scope(run, "deleted in the directory", &json!({"active": false})).await;
+        return leave_scope(run, "deleted in the directory", None).await;
     };
     let name = subject.name();
     if let Some(link) = &subject.link {
@@ -341,14 +341,7 @@ async fn decide(run: &mut Run<'_>) -> Result<End, StoreError> {
                 "Unchanged since the last run (same directory version, mappings and assignment): no request sent.",
                 Value::Null,
             ));
-            let mut end = End::new(
-                "skip",
-                "skipped",
-                Some(link.target_id.clone()),
-                "No change.",
-            );
-            end.noop = true;
-            return Ok(end);
+            return Ok(End::unchanged(Some(link.target_id.clone()), "No change."));
         }
     }
     run.push(step(
@@ -436,13 +429,10 @@ async fn decide(run: &mut Run<'_>) -> Result<End, StoreError> {
             }
         }
     }
-    let mut ectx = steward_expr::FixedContext::new(chrono::Utc::now(), 0);
     if let Some(reason) = out_reason {
-        let mut disabled = render(run.mapping, &source, &mut ectx, false).values;
-        disabled.insert("active".into(), Value::Bool(false));
-        let full = resource(gallery_type(kind), &disabled);
-        return leave_scope(run, &reason, &full).await;
+        return leave_scope(run, &reason, Some(&source)).await;
     }
+    let mut ectx = steward_expr::FixedContext::new(chrono::Utc::now(), 0);
 
     // Map, resolving references to their targets.
     run.in_scope = true;
@@ -715,9 +705,7 @@ async fn update(
             "Nothing changed since the last run: no request sent.",
             Value::Null,
         ));
-        let mut end = End::new("skip", "skipped", target_id, "No change.");
-        end.noop = true;
-        return Ok(end);
+        return Ok(End::unchanged(target_id, "No change."));
     }
     if !run.mapping.actions.update {
         run.push(step(
@@ -814,8 +802,14 @@ async fn update(
 
 /// The object left scope: disable or delete its target object (as the gallery entry says;
 /// groups are deleted), unless out-of-scope deletions are skipped; nothing when it has none.
-/// Cycles that stage removals get the removal back instead of a request.
-async fn leave_scope(run: &mut Run<'_>, reason: &str, full: &Value) -> Result<End, StoreError> {
+/// Cycles that stage removals get the removal back instead of a request. `source` is the
+/// object as the directory has it, when it still does (a target that only replaces whole
+/// objects is sent it, mapped, with `active` false).
+async fn leave_scope(
+    run: &mut Run<'_>,
+    reason: &str,
+    source: Option<&DirectoryObject<'_>>,
+) -> Result<End, StoreError> {
     let kind = run.subject.object_type;
     let Some(mut link) = run.subject.link.clone() else {
         run.push(step(
@@ -824,14 +818,10 @@ async fn leave_scope(run: &mut Run<'_>, reason: &str, full: &Value) -> Result<En
             format!("No {} in the application: nothing to do.", noun(kind)),
             Value::Null,
         ));
-        let mut end = End::new(
-            "skip",
-            "skipped",
+        return Ok(End::unchanged(
             None,
             format!("Out of scope ({reason}); never provisioned."),
-        );
-        end.noop = true;
-        return Ok(end);
+        ));
     };
     let target_id = Some(link.target_id.clone());
     if run.ctx.settings.skip_out_of_scope_deletions && run.subject.resource.is_some() {
@@ -844,14 +834,10 @@ async fn leave_scope(run: &mut Run<'_>, reason: &str, full: &Value) -> Result<En
             ),
             Value::Null,
         ));
-        let mut end = End::new(
-            "skip",
-            "skipped",
+        return Ok(End::unchanged(
             target_id,
             format!("Out of scope ({reason}); left alone by the settings."),
-        );
-        end.noop = true;
-        return Ok(end);
+        ));
     }
     if !run.mapping.actions.delete {
         run.push(step(
@@ -863,14 +849,10 @@ async fn leave_scope(run: &mut Run<'_>, reason: &str, full: &Value) -> Result<En
             ),
             Value::Null,
         ));
-        let mut end = End::new(
-            "skip",
-            "skipped",
+        return Ok(End::unchanged(
             target_id,
             "Not removed: the Delete action is off.",
-        );
-        end.noop = true;
-        return Ok(end);
+        ));
     }
     let delete = kind == ObjectType::Group
         || run.ctx.entry.out_of_scope == OutOfScopeAction::Delete
@@ -882,9 +864,7 @@ async fn leave_scope(run: &mut Run<'_>, reason: &str, full: &Value) -> Result<En
             format!("The {} is disabled already.", noun(kind)),
             Value::Null,
         ));
-        let mut end = End::new("skip", "skipped", target_id, "Already disabled.");
-        end.noop = true;
-        return Ok(end);
+        return Ok(End::unchanged(target_id, "Already disabled."));
     }
     let (action, what) = if delete {
         ("delete", format!("delete the {}", noun(kind)))
@@ -914,14 +894,15 @@ async fn leave_scope(run: &mut Run<'_>, reason: &str, full: &Value) -> Result<En
             ),
             Value::Null,
         ));
-        let mut end = End::new(
-            "staged_delete",
-            "skipped",
-            target_id,
-            format!("Held: {what} ({reason})."),
-        );
-        end.noop = true;
-        return Ok(end);
+        return Ok(End {
+            noop: true,
+            ..End::new(
+                "staged_delete",
+                "skipped",
+                target_id,
+                format!("Held: {what} ({reason})."),
+            )
+        });
     }
     if delete {
         return match run
@@ -981,6 +962,15 @@ async fn leave_scope(run: &mut Run<'_>, reason: &str, full: &Value) -> Result<En
         ));
     };
     let op = PatchOperation::replace(Some(&path), Value::Bool(false));
+    let mut disabled = match source {
+        Some(source) => {
+            let mut ectx = steward_expr::FixedContext::new(chrono::Utc::now(), 0);
+            render(run.mapping, source, &mut ectx, false).values
+        }
+        None => BTreeMap::new(),
+    };
+    disabled.insert("active".into(), Value::Bool(false));
+    let full = resource(gallery_type(kind), &disabled);
     if let Err(e) = run
         .ctx
         .connector
@@ -988,7 +978,7 @@ async fn leave_scope(run: &mut Run<'_>, reason: &str, full: &Value) -> Result<En
             target(kind),
             &link.target_id,
             std::slice::from_ref(&op),
-            full,
+            &full,
         )
         .await
     {
