@@ -489,6 +489,12 @@ impl<'a> Cycle<'a> {
             }
             let groups = groups_of.get(&id).map(Vec::as_slice).unwrap_or(&[]);
             let assigned = self.assignments.user_assigned(&id, groups);
+            // Not assigned and never provisioned: there is nothing to send, so nothing to read.
+            if !assigned && self.ctx.settings.assigned_only() && !links.contains_key(&id) {
+                self.record.counters.skipped += 1;
+                self.record.done += 1;
+                continue;
+            }
             if self.opts.trust_basis {
                 if let Some(link) = links.get(&id) {
                     let now = crate::object::basis(*version, self.ctx.app.version, assigned);
