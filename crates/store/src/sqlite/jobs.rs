@@ -433,16 +433,8 @@ impl JobStore for SqliteStore {
         object_type: ObjectType,
         source_id: &str,
     ) -> StoreResult<()> {
-        sqlx::query(
-            "DELETE FROM provisioning_escrow
-             WHERE application_id = ? AND object_type = ? AND source_id = ?",
-        )
-        .bind(application)
-        .bind(object_type.as_str())
-        .bind(source_id)
-        .execute(&self.writer)
-        .await?;
-        Ok(())
+        self.delete_object_row("provisioning_escrow", application, object_type, source_id)
+            .await
     }
 
     async fn due_escrow(
@@ -543,16 +535,8 @@ impl JobStore for SqliteStore {
         object_type: ObjectType,
         source_id: &str,
     ) -> StoreResult<()> {
-        sqlx::query(
-            "DELETE FROM provisioning_staged
-             WHERE application_id = ? AND object_type = ? AND source_id = ?",
-        )
-        .bind(application)
-        .bind(object_type.as_str())
-        .bind(source_id)
-        .execute(&self.writer)
-        .await?;
-        Ok(())
+        self.delete_object_row("provisioning_staged", application, object_type, source_id)
+            .await
     }
 
     async fn links(

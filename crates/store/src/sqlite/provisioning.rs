@@ -72,6 +72,27 @@ async fn insert_log(conn: &mut sqlx::SqliteConnection, e: &NewLogEntry) -> Store
 }
 
 impl SqliteStore {
+    /// Deletes the row of one directory object from a provisioning table keyed by
+    /// (application, object type, source id): links, escrow, staged removals.
+    pub(super) async fn delete_object_row(
+        &self,
+        table: &'static str,
+        application: &str,
+        object_type: ObjectType,
+        source_id: &str,
+    ) -> StoreResult<()> {
+        sqlx::query(&format!(
+            "DELETE FROM {table}
+             WHERE application_id = ? AND object_type = ? AND source_id = ?"
+        ))
+        .bind(application)
+        .bind(object_type.as_str())
+        .bind(source_id)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
     /// The link whose `column` (`source_id` or `target_id`, both unique per application and
     /// object type) is `value`.
     async fn link_where(
@@ -177,16 +198,8 @@ impl ProvisioningStore for SqliteStore {
         object_type: ObjectType,
         source_id: &str,
     ) -> StoreResult<()> {
-        sqlx::query(
-            "DELETE FROM provisioning_links
-             WHERE application_id = ? AND object_type = ? AND source_id = ?",
-        )
-        .bind(application)
-        .bind(object_type.as_str())
-        .bind(source_id)
-        .execute(&self.writer)
-        .await?;
-        Ok(())
+        self.delete_object_row("provisioning_links", application, object_type, source_id)
+            .await
     }
 
     async fn record_provisioning(&self, e: NewLogEntry) -> StoreResult<i64> {
