@@ -265,3 +265,22 @@ mod tests {
         assert_eq!(initials(""), "");
     }
 }
+
+/// The sections of an application's pages.
+#[component]
+pub fn AppTabs(id: String, active: &'static str) -> impl IntoView {
+    let tab = |key: &'static str, label: &'static str, href: String| {
+        view! {
+            <a class=if key == active { "tab tab-active" } else { "tab" } href=href
+                aria-current=if key == active { Some("page") } else { None }>{label}</a>
+        }
+    };
+    view! {
+        <nav class="tabs" aria-label="Application">
+            {tab("overview", "Overview", format!("/applications/{id}"))}
+            {tab("provisioning", "Provisioning", format!("/applications/{id}/provisioning"))}
+            {tab("mappings", "Mappings", format!("/applications/{id}/mappings?object=users"))}
+            {tab("logs", "Provisioning logs", format!("/provisioning-logs?app={id}"))}
+        </nav>
+    }
+}

@@ -13,6 +13,7 @@ pub mod expression_builder;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;
+pub mod sse;
 pub mod url;
 
 use leptos::prelude::*;
@@ -77,7 +78,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("applications/gallery") view=GalleryPage/>
                     <Route path=path!("applications/:id") view=ApplicationPage/>
                     <Route path=path!("applications/:id/mappings") view=MappingsPage/>
+                    <Route path=path!("applications/:id/provisioning") view=ProvisioningPage/>
                     <Route path=path!("provisioning-logs") view=ProvisioningLogsPage/>
+                    <Route path=path!("provisioning-logs/:id") view=LogDetailPage/>
                     <Route path=path!("audit-logs") view=AuditLogsPage/>
                     <Route path=path!("settings") view=SettingsPage/>
                     <Route path=path!("settings/expression-builder") view=ExpressionBuilderPage/>

@@ -34,6 +34,8 @@ pub struct Config {
     /// How long a provisioning job's lease lasts: after a crash, another process (or this
     /// one restarted) takes the job over once the lease has run out.
     pub job_lease_seconds: u64,
+    /// Provisioning log entries older than this many days are deleted.
+    pub log_retention_days: u32,
 }
 
 impl fmt::Debug for Config {
@@ -50,6 +52,7 @@ impl fmt::Debug for Config {
             .field("log", &self.log)
             .field("log_format", &self.log_format)
             .field("job_lease_seconds", &self.job_lease_seconds)
+            .field("log_retention_days", &self.log_retention_days)
             .finish()
     }
 }
@@ -82,7 +85,8 @@ impl fmt::Display for Config {
                 LogFormat::Json => "json",
             }
         )?;
-        writeln!(f, "job_lease_seconds = {}", self.job_lease_seconds)
+        writeln!(f, "job_lease_seconds = {}", self.job_lease_seconds)?;
+        writeln!(f, "log_retention_days = {}", self.log_retention_days)
     }
 }
 
@@ -112,9 +116,10 @@ struct FileConfig {
     log: Option<String>,
     log_format: Option<String>,
     job_lease_seconds: Option<u64>,
+    log_retention_days: Option<u32>,
 }
 
-const KEYS: [&str; 8] = [
+const KEYS: [&str; 9] = [
     "listen",
     "data_dir",
     "database_url",
@@ -123,6 +128,7 @@ const KEYS: [&str; 8] = [
     "log",
     "log_format",
     "job_lease_seconds",
+    "log_retention_days",
 ];
 
 /// Every problem found, one per line.
@@ -186,6 +192,10 @@ impl Config {
                             (
                                 "job_lease_seconds",
                                 fc.job_lease_seconds.map(|n| n.to_string()),
+                            ),
+                            (
+                                "log_retention_days",
+                                fc.log_retention_days.map(|n| n.to_string()),
                             ),
                         ] {
                             if let Some(value) = value {
@@ -325,6 +335,20 @@ impl Config {
             },
         };
 
+        let log_retention_days = match take("log_retention_days") {
+            None => 30,
+            Some(s) => match s.value.trim().parse::<u32>() {
+                Ok(n) if (1..=3650).contains(&n) => n,
+                _ => {
+                    errors.push(format!(
+                        "{}: {:?} is not a retention period; use a number of days from 1 to 3650",
+                        s.origin, s.value
+                    ));
+                    30
+                }
+            },
+        };
+
         match (errors.is_empty(), listen) {
             (true, Some(listen)) => Ok((
                 Config {
@@ -336,6 +360,7 @@ impl Config {
                     log,
                     log_format,
                     job_lease_seconds,
+                    log_retention_days,
                 },
                 warnings,
             )),

@@ -9,7 +9,7 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::Router;
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use steward_app::server::{import, middleware, PortalState};
+use steward_app::server::{import, live, logs, middleware, PortalState};
 use steward_app::{shell, App};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -41,6 +41,8 @@ pub fn build(state: PortalState) -> Router {
             post(import::upload).layer(DefaultBodyLimit::max(import::MAX_UPLOAD)),
         )
         .route("/api/export/users.csv", get(import::export_users))
+        .route("/api/live", get(live::portal_stream))
+        .route("/api/provisioning-logs/{format}", get(logs::export))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/favicon.ico", get(favicon))

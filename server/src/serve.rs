@@ -99,6 +99,7 @@ pub async fn run(config: Config, warnings: Vec<String>) -> anyhow::Result<()> {
             database: steward_store::redact_url(&config.database_url),
             data_dir: config.data_dir.display().to_string(),
             secure_cookies: config.public_url.starts_with("https://"),
+            log_retention_days: config.log_retention_days,
         }),
         imports: Default::default(),
         schemas: Default::default(),
@@ -112,6 +113,10 @@ pub async fn run(config: Config, warnings: Vec<String>) -> anyhow::Result<()> {
         .reload(store.as_ref())
         .await
         .context("cannot read the custom attribute definitions")?;
+    let retention = tokio::spawn(steward_app::server::logs::retention_job(
+        state.clone(),
+        Duration::from_secs(3600),
+    ));
     let app = crate::router::build(state);
     let shutdown = shutdown_signal()?;
 
@@ -139,6 +144,7 @@ pub async fn run(config: Config, warnings: Vec<String>) -> anyhow::Result<()> {
     .await
     .context("the HTTP server failed")?;
     housekeeping.abort();
+    retention.abort();
     engine.shutdown();
     let _ = tokio::time::timeout(Duration::from_secs(10), engine_task).await;
     tracing::info!("Steward stopped");

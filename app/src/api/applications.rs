@@ -432,37 +432,44 @@ pub async fn provision_on_demand(
 ) -> Result<OnDemandResult, AppError> {
     let (state, actor) = context()?;
     let o = service::provision_on_demand(&state, &actor, &id, &who, dry_run).await?;
-    Ok(OnDemandResult {
-        action: o.action.into(),
-        status: o.status.into(),
-        target_id: o.target_id,
-        steps: o
-            .steps
-            .into_iter()
-            .map(|s| RunStep {
-                step: s.step.into(),
-                status: s.status.into(),
-                detail: s.detail,
-            })
-            .collect(),
-        modified: o
-            .modified
-            .into_iter()
-            .map(|m| {
-                let text = |v: &serde_json::Value| match v {
-                    serde_json::Value::Null => String::new(),
-                    v => v.to_string(),
-                };
-                (
-                    m["path"].as_str().unwrap_or_default().to_string(),
-                    text(&m["old"]),
-                    text(&m["new"]),
-                )
-            })
-            .collect(),
-        error_code: o.error_code,
-        message: o.message,
-    })
+    Ok(OnDemandResult::from(o))
+}
+
+#[cfg(feature = "ssr")]
+impl From<steward_engine::Outcome> for OnDemandResult {
+    fn from(o: steward_engine::Outcome) -> Self {
+        OnDemandResult {
+            action: o.action.into(),
+            status: o.status.into(),
+            target_id: o.target_id,
+            steps: o
+                .steps
+                .into_iter()
+                .map(|s| RunStep {
+                    step: s.step.into(),
+                    status: s.status.into(),
+                    detail: s.detail,
+                })
+                .collect(),
+            modified: o
+                .modified
+                .into_iter()
+                .map(|m| {
+                    let text = |v: &serde_json::Value| match v {
+                        serde_json::Value::Null => String::new(),
+                        v => v.to_string(),
+                    };
+                    (
+                        m["path"].as_str().unwrap_or_default().to_string(),
+                        text(&m["old"]),
+                        text(&m["new"]),
+                    )
+                })
+                .collect(),
+            error_code: o.error_code,
+            message: o.message,
+        }
+    }
 }
 
 /// An assignment as the application page lists it.

@@ -7,6 +7,8 @@ mod applications;
 mod custom_attributes;
 mod groups;
 mod import;
+mod logs;
+mod provisioning;
 mod tokens;
 mod users_edit;
 
@@ -14,6 +16,8 @@ pub use applications::*;
 pub use custom_attributes::*;
 pub use groups::*;
 pub use import::*;
+pub use logs::*;
+pub use provisioning::*;
 pub use tokens::*;
 pub use users_edit::*;
 

@@ -7,7 +7,7 @@ use crate::api::{
     SaveCredentials, SaveSettings, TestConnection, TestResult, Unassign, UpdateApplication,
 };
 use crate::components::{
-    format_time, EmptyState, ErrorPanel, FieldMessage, FormError, Icon, PageHeader,
+    format_time, AppTabs, EmptyState, ErrorPanel, FieldMessage, FormError, Icon, PageHeader,
 };
 use crate::error::AppError;
 use crate::pages::candidates::CandidateList;
@@ -176,6 +176,7 @@ fn ApplicationView(
             <h1>{a.name.clone()}</h1>
             <p class="page-subtitle">{format!("{} · last changed {}", a.gallery_name, format_time(a.updated_at))}</p>
         </div>
+        <AppTabs id=a.id.clone() active="overview"/>
         {(!a.notes.is_empty()).then(|| view! {
             <div class="notice">{a.notes.iter().map(|n| view! { <p>{n.clone()}</p> }).collect_view()}</div>
         })}
@@ -222,7 +223,11 @@ fn ApplicationView(
         <MappingsCard id=a.id.clone() custom=a.custom_mappings groups=a.provisions_groups full_sync=a.full_sync_required/>
         <SettingsCard id=settings_id version=a.version settings=a.settings.clone() save=save_settings/>
         <AssignmentsCard application=assignments_id roles/>
-        <OnDemandCard id=a.id.clone()/>
+        <section class="card">
+            <h2>"Provisioning status and provision on demand"</h2>
+            <p>"Turn provisioning on, watch its progress live, provision one user or group now, allow held deletes and run dry runs on the "
+                <a href=format!("/applications/{}/provisioning", a.id)><strong>"Provisioning"</strong></a> " page."</p>
+        </section>
     }
 }
 
@@ -411,59 +416,6 @@ fn SettingsCard(
                     {move || saved().then(|| view! { <span class="badge badge-ok" role="status">"Settings saved"</span> })}
                 </div>
             </ActionForm>
-        </section>
-    }
-}
-
-/// Provision one user now and see every step, without waiting for a cycle.
-#[component]
-fn OnDemandCard(id: String) -> impl IntoView {
-    let who = RwSignal::new(String::new());
-    let dry_run = RwSignal::new(false);
-    let run = Action::new(move |(id, who, dry): &(String, String, bool)| {
-        crate::api::provision_on_demand(id.clone(), who.clone(), *dry)
-    });
-    view! {
-        <section class="card" data-testid="on-demand">
-            <h2>"Provision on demand"</h2>
-            <p class="hint">"Provision one user now, through the same steps as a cycle, and see each step: scope, matching, the request sent."</p>
-            <div class="inline">
-                <input type="text" aria-label="User to provision" placeholder="userName, e-mail or display name"
-                    prop:value=move || who.get() on:input=move |ev| who.set(event_target_value(&ev))/>
-                <button type="button" class="button button-primary" disabled=move || run.pending().get()
-                    on:click=move |_| { run.dispatch((id.clone(), who.get_untracked(), dry_run.get_untracked())); }>
-                    {move || if run.pending().get() { "Provisioning…" } else { "Provision" }}
-                </button>
-            </div>
-            <label class="check">
-                <input type="checkbox" prop:checked=move || dry_run.get() on:change=move |ev| dry_run.set(event_target_checked(&ev))/>
-                " Dry run: show what would be sent, send nothing"
-            </label>
-            {move || run.value().get().map(|r| match r {
-                Err(e) => view! { <p class="field-error" role="alert">{e.field("test_who").or_else(|| e.field("who")).unwrap_or(e.message)}</p> }.into_any(),
-                Ok(o) => {
-                    let ok = o.status != "failure";
-                    view! {
-                        <div class=if ok { "callout" } else { "form-error" } role="status" data-testid="on-demand-result">
-                            <p><strong>{format!("{}: {}", o.action, o.status)}</strong>
-                                {o.target_id.map(|t| format!(" · account {t}"))}
-                                {o.error_code.map(|c| view! { " " <code>{c}</code> })}</p>
-                            <p>{o.message}</p>
-                            <ol class="steps">
-                                {o.steps.into_iter().map(|s| view! {
-                                    <li class=format!("step-{}", s.status)><strong>{s.step}</strong>" · "{s.detail}</li>
-                                }).collect_view()}
-                            </ol>
-                            {(!o.modified.is_empty()).then(|| view! {
-                                <table class="table table-compact">
-                                    <thead><tr><th scope="col">"Attribute"</th><th scope="col">"Before"</th><th scope="col">"Sent"</th></tr></thead>
-                                    <tbody>{o.modified.into_iter().map(|(p, old, new)| view! { <tr><td><code>{p}</code></td><td>{if old.is_empty() { view! { <span class="muted">"—"</span> }.into_any() } else { view! { <code class="wrap">{old}</code> }.into_any() }}</td><td><code class="wrap">{new}</code></td></tr> }).collect_view()}</tbody>
-                                </table>
-                            })}
-                        </div>
-                    }.into_any()
-                }
-            })}
         </section>
     }
 }

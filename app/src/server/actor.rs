@@ -29,6 +29,17 @@ impl Actor {
         Ok(actor)
     }
 
+    /// The signed-in admin of a plain axum handler (not a server function): the session the
+    /// session guard found.
+    pub fn of_session(session: &super::middleware::CurrentSession) -> Actor {
+        Actor {
+            name: session.admin.email.clone(),
+            roles: session.admin.roles.clone(),
+            ip: None,
+            operation_id: None,
+        }
+    }
+
     /// Refuses with `AUTH-0004` unless the actor holds `role`.
     pub fn require(&self, role: Role) -> Result<(), AppError> {
         if self.roles.contains(&role) {

@@ -1188,7 +1188,7 @@ pub async fn test_mapping(
 
 /// The directory user (by userName, e-mail or display name) or group (by display name) an
 /// admin named, as its SCIM resource; a field error naming `test_who` when there is none.
-async fn find_directory_object(
+pub(crate) async fn find_directory_object(
     state: &PortalState,
     object: ObjectType,
     who: &str,
@@ -1294,6 +1294,7 @@ pub async fn provision_group_on_demand(
         &ctx,
         &group_id,
         dry_run,
+        None,
     )
     .await
     .map_err(store_error)?;

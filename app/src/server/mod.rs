@@ -7,6 +7,8 @@ pub mod applications;
 pub mod auth;
 pub mod import;
 pub mod json_diff;
+pub mod live;
+pub mod logs;
 pub mod middleware;
 pub mod provisioning;
 pub mod schemas;
@@ -60,6 +62,8 @@ pub struct TenantInfo {
     pub data_dir: String,
     /// Whether cookies carry `Secure` (the public URL is https).
     pub secure_cookies: bool,
+    /// Provisioning log entries older than this many days are deleted.
+    pub log_retention_days: u32,
 }
 
 /// The one-time token that protects `/setup` while no administrator exists.

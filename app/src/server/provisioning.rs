@@ -381,3 +381,237 @@ pub async fn staged(
         .await
         .map_err(store_error)
 }
+
+fn cycle_view(c: &Cycle) -> crate::api::CycleView {
+    let n = &c.counters;
+    crate::api::CycleView {
+        id: c.id.clone(),
+        kind: c.kind.clone(),
+        status: c.status.clone(),
+        started_at: c.started_at,
+        ended_at: c.ended_at,
+        total: c.total,
+        done: c.done,
+        created: n.created,
+        updated: n.updated,
+        disabled: n.disabled,
+        deleted: n.deleted,
+        skipped: n.skipped,
+        failed: n.failed,
+        staged: n.staged,
+        message: c.message.clone(),
+    }
+}
+
+/// The job of `app` as the portal shows it (no role check: the caller did it, or holds an
+/// embed token).
+pub(crate) async fn view_of(
+    state: &PortalState,
+    app: &Application,
+) -> Result<crate::api::JobView, AppError> {
+    use crate::api::{JobView, QuarantineView, RetryView};
+    let store = state.store.as_ref();
+    let id = app.id.as_str();
+    let job = store.job(id).await.map_err(store_error)?;
+    let cycles = store.cycles(id, 5).await.map_err(store_error)?;
+    let current = cycles.iter().find(|c| c.status == "running").cloned();
+    let last = cycles.iter().find(|c| c.status != "running").cloned();
+    let staged = store.count_staged(id).await.map_err(store_error)?;
+    let (users, groups) = store.count_links(id).await.map_err(store_error)?;
+    let retries = store.escrowed(id, 20).await.map_err(store_error)?;
+    Ok(JobView {
+        application_id: app.id.clone(),
+        application_name: app.name.clone(),
+        state: state_of(app, &job, &current, staged).to_string(),
+        quarantine: job.quarantine.as_ref().map(|q| QuarantineView {
+            code: q.code.clone(),
+            reason: q.reason.clone(),
+            since: q.since,
+            attempts: q.attempts,
+            next_attempt_at: q.next_attempt_at,
+        }),
+        current: current.as_ref().map(cycle_view),
+        last: last.as_ref().map(cycle_view),
+        last_full_at: job.last_full_at,
+        pending_command: job.command.map(|c| c.as_str().to_string()),
+        staged_deletes: staged,
+        retries: retries
+            .into_iter()
+            .map(|r| RetryView {
+                object_type: r.object_type.as_str().to_string(),
+                source_id: r.source_id,
+                attempts: r.attempts,
+                next_attempt_at: r.next_attempt_at,
+                error_code: r.error_code,
+                message: r.message,
+            })
+            .collect(),
+        users_provisioned: users,
+        groups_provisioned: groups,
+    })
+}
+
+/// The application's job as the portal shows it.
+pub async fn job_view(
+    state: &PortalState,
+    actor: &Actor,
+    id: &str,
+) -> Result<crate::api::JobView, AppError> {
+    actor.require(ROLE)?;
+    let app = load_app(state, id).await?;
+    view_of(state, &app).await
+}
+
+/// Where an application's state ranks on the overview: what needs an admin first.
+fn urgency(state: &str) -> u8 {
+    match state {
+        "quarantined" => 0,
+        "waiting_for_deletes" => 1,
+        "running" => 2,
+        "idle" => 3,
+        "off" => 4,
+        _ => 5,
+    }
+}
+
+/// Every application's job: quarantined first, then held deletes, running, idle, off, not
+/// configured; by name within each.
+pub(crate) async fn all_views(state: &PortalState) -> Result<Vec<crate::api::JobView>, AppError> {
+    let apps = state.store.list_applications().await.map_err(internal)?;
+    let mut views = Vec::with_capacity(apps.len());
+    for app in &apps {
+        views.push(view_of(state, app).await?);
+    }
+    views.sort_by(|a, b| {
+        urgency(&a.state).cmp(&urgency(&b.state)).then_with(|| {
+            a.application_name
+                .to_lowercase()
+                .cmp(&b.application_name.to_lowercase())
+        })
+    });
+    Ok(views)
+}
+
+/// Every application's job, what needs an admin first.
+pub async fn job_views(
+    state: &PortalState,
+    actor: &Actor,
+) -> Result<Vec<crate::api::JobView>, AppError> {
+    actor.require(ROLE)?;
+    all_views(state).await
+}
+
+/// Provisions a user or a group (with its members) on demand and streams each step as the
+/// engine takes it, then each object's outcome, as JSON lines ([`crate::api::OnDemandEvent`]).
+/// The run goes on to its end even if the admin closes the page.
+pub async fn on_demand_stream(
+    state: &PortalState,
+    actor: &Actor,
+    id: &str,
+    kind: &str,
+    who: &str,
+    dry_run: bool,
+) -> Result<impl futures::Stream<Item = String> + Send + 'static, AppError> {
+    use crate::api::{event_line, OnDemandEvent, OnDemandResult, StepView};
+    use steward_gallery::ObjectType as Kind;
+    use steward_store::ObjectType;
+    actor.require(ROLE)?;
+    let app = load_app(state, id).await?;
+    let kind = match kind.to_ascii_lowercase().as_str() {
+        "user" | "users" => Kind::Users,
+        "group" | "groups" => Kind::Groups,
+        other => {
+            return Err(invalid(vec![FieldError::new(
+                "kind",
+                format!("{other:?} is neither a user nor a group."),
+            )]))
+        }
+    };
+    let resource = super::applications::find_directory_object(state, kind, who.trim()).await?;
+    let object_id = resource["id"].as_str().unwrap_or_default().to_string();
+    let name = resource["displayName"]
+        .as_str()
+        .or_else(|| resource["userName"].as_str())
+        .unwrap_or(who)
+        .to_string();
+    let ctx = state
+        .engine_host
+        .context(app.clone())
+        .await
+        .map_err(internal)?;
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let sink = {
+        let tx = tx.clone();
+        steward_engine::StepSink::new(move |object_type: ObjectType, source_id: &str, step| {
+            let _ = tx.send(event_line(&OnDemandEvent::Step {
+                object_type: object_type.as_str().to_string(),
+                source_id: source_id.to_string(),
+                step: StepView {
+                    step: step.step.to_string(),
+                    status: step.status.to_string(),
+                    detail: step.detail.clone(),
+                    data: step.data.clone(),
+                },
+            }));
+        })
+    };
+    let (state, actor) = (state.clone(), actor.clone());
+    tokio::spawn(async move {
+        let store = state.store.as_ref();
+        let run = match kind {
+            Kind::Users => steward_engine::provision_one_with(
+                store,
+                &ctx,
+                ObjectType::User,
+                &object_id,
+                dry_run,
+                Some(sink),
+            )
+            .await
+            .map(|o| vec![o]),
+            Kind::Groups => steward_engine::provision_group_with_members(
+                store,
+                &ctx,
+                &object_id,
+                dry_run,
+                Some(sink),
+            )
+            .await
+            .map(|(group, mut members)| {
+                members.push(group);
+                members
+            }),
+        };
+        match run {
+            Err(e) => {
+                tracing::error!(error = %e, "provisioning on demand failed");
+                let _ = tx.send(event_line(&OnDemandEvent::Error {
+                    message: "Steward could not read or write its database during this run; see the server log.".into(),
+                }));
+            }
+            Ok(outcomes) => {
+                let failures = outcomes.iter().filter(|o| o.status == "failure").count();
+                let log =
+                    AuditEntry::new("application.provision_on_demand", &app.name).detail(format!(
+                        "{name}: {} object(s), {failures} failure(s)",
+                        outcomes.len()
+                    ));
+                actor
+                    .audit(&state, if failures > 0 { log.failed() } else { log })
+                    .await;
+                for o in outcomes {
+                    let _ = tx.send(event_line(&OnDemandEvent::Outcome {
+                        object_type: o.object_type.as_str().to_string(),
+                        source_id: o.source_id.clone(),
+                        source_name: o.source_name.clone(),
+                        result: OnDemandResult::from(o),
+                    }));
+                }
+            }
+        }
+        let _ = tx.send(event_line(&OnDemandEvent::Done));
+    });
+    Ok(futures::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|line| (line, rx))
+    }))
+}

@@ -89,6 +89,7 @@ impl<'a> Cycle<'a> {
             empty_in_target: Vec::new(),
             defer_log: true,
             trust_basis: record.kind != "dry_run",
+            on_step: None,
         };
         Cycle {
             store,

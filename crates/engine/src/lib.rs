@@ -165,6 +165,25 @@ pub struct RunOptions {
     /// Skip a user whose link says its last run was based on the same directory version,
     /// application version and assignment (cycles; on-demand runs always map).
     pub trust_basis: bool,
+    /// Told each step as soon as it is taken (on-demand runs stream them to the portal).
+    pub on_step: Option<StepSink>,
+}
+
+/// Receives each step of a run as it happens, with the object it is about (type, directory
+/// id): a group's on-demand run provisions its members first.
+#[derive(Clone)]
+pub struct StepSink(pub std::sync::Arc<dyn Fn(ObjectType, &str, &Step) + Send + Sync>);
+
+impl StepSink {
+    pub fn new(f: impl Fn(ObjectType, &str, &Step) + Send + Sync + 'static) -> StepSink {
+        StepSink(std::sync::Arc::new(f))
+    }
+}
+
+impl std::fmt::Debug for StepSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StepSink")
+    }
 }
 
 /// One step of a run, as the provisioning log shows it.
@@ -345,11 +364,24 @@ pub async fn provision_one(
     id: &str,
     dry_run: bool,
 ) -> Result<Outcome, StoreError> {
+    provision_one_with(store, ctx, object_type, id, dry_run, None).await
+}
+
+/// As [`provision_one`], telling `on_step` each step as it is taken.
+pub async fn provision_one_with(
+    store: &dyn Store,
+    ctx: &AppContext,
+    object_type: ObjectType,
+    id: &str,
+    dry_run: bool,
+    on_step: Option<StepSink>,
+) -> Result<Outcome, StoreError> {
     let assignments = Assignments::load(store, &ctx.app.id).await?;
     let subject = Subject::load(store, &ctx.app.id, object_type, id, &assignments).await?;
     let opts = RunOptions {
         dry_run,
         record_noops: true,
+        on_step,
         ..RunOptions::default()
     };
     provision(store, ctx, &opts, &subject).await
@@ -363,6 +395,7 @@ pub async fn provision_group_with_members(
     ctx: &AppContext,
     group_id: &str,
     dry_run: bool,
+    on_step: Option<StepSink>,
 ) -> Result<(Outcome, Vec<Outcome>), StoreError> {
     let members = match steward_store::GroupId::parse(group_id) {
         Some(gid) => object::user_members(store, gid).await?,
@@ -370,8 +403,19 @@ pub async fn provision_group_with_members(
     };
     let mut outcomes = Vec::with_capacity(members.len());
     for member in &members {
-        outcomes.push(provision_one(store, ctx, ObjectType::User, member, dry_run).await?);
+        outcomes.push(
+            provision_one_with(
+                store,
+                ctx,
+                ObjectType::User,
+                member,
+                dry_run,
+                on_step.clone(),
+            )
+            .await?,
+        );
     }
-    let group = provision_one(store, ctx, ObjectType::Group, group_id, dry_run).await?;
+    let group =
+        provision_one_with(store, ctx, ObjectType::Group, group_id, dry_run, on_step).await?;
     Ok((group, outcomes))
 }

@@ -176,6 +176,9 @@ struct Run<'a> {
 
 impl Run<'_> {
     fn push(&mut self, s: Step) {
+        if let Some(sink) = &self.opts.on_step {
+            (sink.0)(self.subject.object_type, &self.subject.id, &s);
+        }
         self.steps.push(s);
     }
 
@@ -671,7 +674,10 @@ async fn create(run: &mut Run<'_>, values: &BTreeMap<String, Value>) -> Result<E
                 "action",
                 "ok",
                 format!("Created the {} {target_id}.", noun(kind)),
-                json!({"request": shown_body}),
+                json!({
+                    "request": shown_body,
+                    "response": {"id": target_id, "meta": created.get("meta")},
+                }),
             ));
             let mut link = run.link_for(
                 target_id.clone(),

@@ -232,6 +232,8 @@ pub trait JobStore: Send + Sync {
     async fn stage(&self, application: &str, staged: &Staged) -> StoreResult<()>;
     async fn staged(&self, application: &str, limit: u32) -> StoreResult<Vec<Staged>>;
     async fn count_staged(&self, application: &str) -> StoreResult<u64>;
+    /// How many users and how many groups have an account in the application (linked).
+    async fn count_links(&self, application: &str) -> StoreResult<(u64, u64)>;
     async fn unstage(
         &self,
         application: &str,

@@ -57,6 +57,33 @@ pub struct LogEntry {
     pub entry: NewLogEntry,
 }
 
+/// A filtered read of the provisioning log (TEMPORARY: replaced by the logs-store branch).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LogQuery {
+    pub application_id: Option<String>,
+    pub statuses: Vec<String>,
+    pub actions: Vec<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub identity: Option<String>,
+    pub cycle_id: Option<String>,
+    pub change_id: Option<i64>,
+    pub before: Option<i64>,
+    pub after: Option<i64>,
+    pub limit: u32,
+}
+
+/// Activity in one hour.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ActivityBucket {
+    pub hour: DateTime<Utc>,
+    pub created: u64,
+    pub updated: u64,
+    pub removed: u64,
+    pub failed: u64,
+    pub other: u64,
+}
+
 #[async_trait]
 pub trait ProvisioningStore: Send + Sync {
     async fn link(
@@ -99,4 +126,16 @@ pub trait ProvisioningStore: Send + Sync {
         before: Option<i64>,
         limit: u32,
     ) -> StoreResult<Vec<LogEntry>>;
+    async fn query_provisioning_log(&self, q: &LogQuery) -> StoreResult<Vec<LogEntry>>;
+    async fn provisioning_log_entry(&self, id: i64) -> StoreResult<Option<LogEntry>>;
+    async fn prune_provisioning_log(
+        &self,
+        older_than: DateTime<Utc>,
+        batch: u32,
+    ) -> StoreResult<u64>;
+    async fn provisioning_activity(
+        &self,
+        application: Option<&str>,
+        since: DateTime<Utc>,
+    ) -> StoreResult<Vec<ActivityBucket>>;
 }

@@ -529,6 +529,22 @@ impl JobStore for SqliteStore {
         Ok(n as u64)
     }
 
+    async fn count_links(&self, application: &str) -> StoreResult<(u64, u64)> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT object_type, COUNT(*) FROM provisioning_links
+             WHERE application_id = ? GROUP BY object_type",
+        )
+        .bind(application)
+        .fetch_all(&self.pool)
+        .await?;
+        let count = |t: &str| {
+            rows.iter()
+                .find(|(kind, _)| kind == t)
+                .map_or(0, |(_, n)| *n as u64)
+        };
+        Ok((count("user"), count("group")))
+    }
+
     async fn unstage(
         &self,
         application: &str,

@@ -1,7 +1,7 @@
 //! [`ProvisioningStore`] on SQLite.
 
 use super::SqliteStore;
-use crate::provisioning::{Link, LogEntry, NewLogEntry, ProvisioningStore};
+use crate::provisioning::{Link, LogEntry, LogQuery, NewLogEntry, ProvisioningStore};
 use crate::{ObjectType, StoreError, StoreResult};
 use async_trait::async_trait;
 use chrono::Utc;
@@ -217,6 +217,102 @@ impl ProvisioningStore for SqliteStore {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn query_provisioning_log(&self, q: &LogQuery) -> StoreResult<Vec<LogEntry>> {
+        // TEMPORARY naive version (the logs-store branch replaces it).
+        let mut all = Vec::new();
+        let mut before = q.before;
+        loop {
+            let app = q.application_id.clone();
+            let page = match &app {
+                Some(a) => self.provisioning_log(a, None, before, 500).await?,
+                None => {
+                    let mut out = Vec::new();
+                    for a in sqlx::query_scalar::<_, String>("SELECT id FROM applications")
+                        .fetch_all(&self.pool)
+                        .await?
+                    {
+                        out.extend(self.provisioning_log(&a, None, before, 500).await?);
+                    }
+                    out.sort_by(|x, y| y.id.cmp(&x.id));
+                    out.truncate(500);
+                    out
+                }
+            };
+            if page.is_empty() {
+                break;
+            }
+            before = page.last().map(|e| e.id);
+            for e in page {
+                if q.after.is_some_and(|a| e.id <= a) {
+                    return Ok(all);
+                }
+                let ok = (q.statuses.is_empty() || q.statuses.contains(&e.entry.status))
+                    && (q.actions.is_empty() || q.actions.contains(&e.entry.action))
+                    && q.from.is_none_or(|f| e.at >= f)
+                    && q.to.is_none_or(|t| e.at < t)
+                    && q.cycle_id
+                        .as_ref()
+                        .is_none_or(|c| e.entry.cycle_id.as_ref() == Some(c))
+                    && q.change_id.is_none_or(|c| e.id == c)
+                    && q.identity.as_ref().is_none_or(|i| {
+                        &e.entry.source_id == i
+                            || e.entry.target_id.as_ref() == Some(i)
+                            || e.entry
+                                .source_name
+                                .to_lowercase()
+                                .starts_with(&i.to_lowercase())
+                    });
+                if ok {
+                    all.push(e);
+                    if all.len() >= q.limit as usize {
+                        return Ok(all);
+                    }
+                }
+            }
+        }
+        Ok(all)
+    }
+
+    async fn provisioning_log_entry(&self, id: i64) -> StoreResult<Option<LogEntry>> {
+        let app: Option<String> =
+            sqlx::query_scalar("SELECT application_id FROM provisioning_log WHERE id = ?")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        match app {
+            None => Ok(None),
+            Some(a) => Ok(self
+                .provisioning_log(&a, None, Some(id + 1), 1)
+                .await?
+                .into_iter()
+                .next()),
+        }
+    }
+
+    async fn prune_provisioning_log(
+        &self,
+        older_than: chrono::DateTime<Utc>,
+        batch: u32,
+    ) -> StoreResult<u64> {
+        let r = sqlx::query(
+            "DELETE FROM provisioning_log WHERE id IN
+             (SELECT id FROM provisioning_log WHERE at < ? ORDER BY id LIMIT ?)",
+        )
+        .bind(older_than)
+        .bind(batch)
+        .execute(&self.writer)
+        .await?;
+        Ok(r.rows_affected())
+    }
+
+    async fn provisioning_activity(
+        &self,
+        _application: Option<&str>,
+        _since: chrono::DateTime<Utc>,
+    ) -> StoreResult<Vec<crate::ActivityBucket>> {
+        Ok(Vec::new())
     }
 
     async fn provisioning_log(
