@@ -1,10 +1,13 @@
 //! [`ProvisioningStore`] on SQLite.
 
+use super::log::log_entry_from;
 use super::SqliteStore;
-use crate::provisioning::{Link, LogEntry, NewLogEntry, ProvisioningStore};
+use crate::provisioning::{
+    ActivityBucket, Link, LogEntry, LogQuery, NewLogEntry, ProvisioningStore,
+};
 use crate::{ObjectType, StoreError, StoreResult};
 use async_trait::async_trait;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
 
@@ -13,7 +16,7 @@ pub(super) fn object_type(row: &SqliteRow) -> StoreResult<ObjectType> {
     ObjectType::parse(&text).ok_or_else(|| StoreError::Corrupt(format!("object type {text:?}")))
 }
 
-fn json(row: &SqliteRow, column: &str) -> StoreResult<serde_json::Value> {
+pub(super) fn json(row: &SqliteRow, column: &str) -> StoreResult<serde_json::Value> {
     let text: String = row.try_get(column)?;
     serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
 }
@@ -45,31 +48,6 @@ pub(super) const LINK_COLUMNS: &str =
 /// update goes out) is left out, `null`.
 pub(super) const LINK_COLUMNS_LIGHT: &str =
     "application_id, object_type, source_id, target_id, fingerprint, state, updated_at, NULL AS sent, basis";
-
-/// Inserts one log entry; its id.
-async fn insert_log(conn: &mut sqlx::SqliteConnection, e: &NewLogEntry) -> StoreResult<i64> {
-    let id = sqlx::query_scalar(
-        "INSERT INTO provisioning_log (application_id, cycle_id, at, object_type, source_id,
-             source_name, target_id, action, status, steps, modified, error_code, message)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-    )
-    .bind(&e.application_id)
-    .bind(&e.cycle_id)
-    .bind(Utc::now())
-    .bind(e.object_type.unwrap_or(ObjectType::User).as_str())
-    .bind(&e.source_id)
-    .bind(&e.source_name)
-    .bind(&e.target_id)
-    .bind(&e.action)
-    .bind(&e.status)
-    .bind(e.steps.to_string())
-    .bind(e.modified.to_string())
-    .bind(&e.error_code)
-    .bind(&e.message)
-    .fetch_one(&mut *conn)
-    .await?;
-    Ok(id)
-}
 
 impl SqliteStore {
     /// Deletes the row of one directory object from a provisioning table keyed by
@@ -203,20 +181,12 @@ impl ProvisioningStore for SqliteStore {
     }
 
     async fn record_provisioning(&self, e: NewLogEntry) -> StoreResult<i64> {
-        let mut conn = self.writer.acquire().await?;
-        insert_log(&mut conn, &e).await
+        self.record_log_entry(&e).await
     }
 
     async fn record_provisioning_batch(&self, entries: Vec<NewLogEntry>) -> StoreResult<()> {
-        if entries.is_empty() {
-            return Ok(());
-        }
-        let mut tx = self.writer.begin().await?;
-        for e in &entries {
-            insert_log(&mut tx, e).await?;
-        }
-        tx.commit().await?;
-        Ok(())
+        let entries = entries.into_iter().map(|e| (None, e)).collect();
+        self.record_log(entries, false).await
     }
 
     async fn provisioning_log(
@@ -240,28 +210,31 @@ impl ProvisioningStore for SqliteStore {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(LogEntry {
-                    id: row.try_get("id")?,
-                    at: row.try_get("at")?,
-                    entry: NewLogEntry {
-                        application_id: row.try_get("application_id")?,
-                        cycle_id: row.try_get("cycle_id")?,
-                        object_type: Some(object_type(row)?),
-                        source_id: row.try_get("source_id")?,
-                        source_name: row.try_get("source_name")?,
-                        target_id: row.try_get("target_id")?,
-                        action: row.try_get("action")?,
-                        status: row.try_get("status")?,
-                        steps: json(row, "steps")?,
-                        modified: json(row, "modified")?,
-                        error_code: row.try_get("error_code")?,
-                        message: row.try_get("message")?,
-                    },
-                })
-            })
-            .collect()
+        rows.iter().map(log_entry_from).collect()
+    }
+
+    async fn query_provisioning_log(&self, query: &LogQuery) -> StoreResult<Vec<LogEntry>> {
+        self.query_log(query).await
+    }
+
+    async fn provisioning_log_entry(&self, id: i64) -> StoreResult<Option<LogEntry>> {
+        self.log_entry(id).await
+    }
+
+    async fn prune_provisioning_log(
+        &self,
+        older_than: DateTime<Utc>,
+        batch: u32,
+    ) -> StoreResult<u64> {
+        self.prune_log(older_than, batch).await
+    }
+
+    async fn provisioning_activity(
+        &self,
+        application: Option<&str>,
+        since: DateTime<Utc>,
+    ) -> StoreResult<Vec<ActivityBucket>> {
+        self.activity(application, since).await
     }
 }
 
