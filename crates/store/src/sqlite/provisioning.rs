@@ -1,6 +1,6 @@
 //! [`ProvisioningStore`] on SQLite.
 
-use super::log::log_entry_from;
+use super::log::{log_entry_from, LOG_COLUMNS};
 use super::SqliteStore;
 use crate::provisioning::{
     ActivityBucket, Link, LogEntry, LogQuery, NewLogEntry, ProvisioningStore,
@@ -196,20 +196,26 @@ impl ProvisioningStore for SqliteStore {
         before: Option<i64>,
         limit: u32,
     ) -> StoreResult<Vec<LogEntry>> {
-        let rows = sqlx::query(
-            "SELECT id, at, application_id, cycle_id, object_type, source_id, source_name,
-                    target_id, action, status, steps, modified, error_code, message
-             FROM provisioning_log
-             WHERE application_id = ? AND id < ? AND (? IS NULL OR source_id = ?)
-             ORDER BY id DESC LIMIT ?",
-        )
-        .bind(application)
-        .bind(before.unwrap_or(i64::MAX))
-        .bind(source_id)
-        .bind(source_id)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
+        // Two statements: `(? IS NULL OR source_id = ?)` would keep SQLite from the source
+        // index and walk the whole application's log for one object.
+        let object = if source_id.is_some() {
+            "AND source_id = ?"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "SELECT {LOG_COLUMNS} FROM provisioning_log
+             WHERE application_id = ? {object} AND id < ? ORDER BY id DESC LIMIT ?"
+        );
+        let mut query = sqlx::query(&sql).bind(application);
+        if let Some(source_id) = source_id {
+            query = query.bind(source_id);
+        }
+        let rows = query
+            .bind(before.unwrap_or(i64::MAX))
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(log_entry_from).collect()
     }
 
