@@ -36,7 +36,10 @@ pub use jobs::{
 };
 pub use model::*;
 pub use prefilter::{JsonPath, Prefilter, TextOp};
-pub use provisioning::{ActivityBucket, Link, LogEntry, LogQuery, NewLogEntry, ProvisioningStore};
+pub use provisioning::{
+    ActivityBucket, ActivityKind, Link, LogEntry, LogQuery, NewLogEntry, ProvisioningStore,
+    MAX_LOG_PAGE,
+};
 pub use tokens::{
     ApiToken, ApiTokenStore, NewScimToken, NewToken, ScimToken, TokenInfo, TokenRef,
     API_TOKEN_TOUCH_INTERVAL,

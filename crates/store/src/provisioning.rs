@@ -1,5 +1,6 @@
 //! What the provisioning engine persists: links between directory objects and their target
-//! objects (with a fingerprint of what was sent), and the provisioning log.
+//! objects (with a fingerprint of what was sent), and the provisioning log with the queries
+//! of the portal's Logs page, its retention and its hourly activity.
 
 use crate::{ObjectType, StoreResult};
 use async_trait::async_trait;
@@ -57,31 +58,106 @@ pub struct LogEntry {
     pub entry: NewLogEntry,
 }
 
-/// A filtered read of the provisioning log (TEMPORARY: replaced by the logs-store branch).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+/// The most entries one page of [`LogQuery`] returns.
+pub const MAX_LOG_PAGE: u32 = 1000;
+
+/// What the Logs page asks of the provisioning log. Filters combine with AND, the values of
+/// one list with OR; an empty list, `None` or an empty string does not filter. Entries come
+/// newest first (id descending).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct LogQuery {
     pub application_id: Option<String>,
+    /// Any of success, failure, skipped, warning.
     pub statuses: Vec<String>,
+    /// Any of create, update, disable, delete, staged_delete, skip.
     pub actions: Vec<String>,
+    /// Entries recorded at or after this time.
     pub from: Option<DateTime<Utc>>,
+    /// Entries recorded before this time.
     pub to: Option<DateTime<Utc>>,
+    /// Entries of one object: its source id or its target id, exactly, or a source name that
+    /// starts with this. The name comparison ignores case for ASCII letters only (`ada`
+    /// finds "Ada Lovelace", `élise` does not find "Élise").
     pub identity: Option<String>,
+    /// Entries of one provisioning cycle.
     pub cycle_id: Option<String>,
+    /// The entry with this id (the change id the portal shows).
     pub change_id: Option<i64>,
+    /// Only entries with a smaller id: the last id of the page before (paging back).
     pub before: Option<i64>,
+    /// Only entries with a larger id: the newest id a live page holds (what is new). Still
+    /// newest first: a full page means there may be more between `after` and the page,
+    /// fetched with `before` set to the page's last id.
     pub after: Option<i64>,
+    /// At most this many entries; 0 counts as 1, more than [`MAX_LOG_PAGE`] as that.
     pub limit: u32,
 }
 
-/// Activity in one hour.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+impl Default for LogQuery {
+    /// Every entry, a page of 50.
+    fn default() -> Self {
+        Self {
+            application_id: None,
+            statuses: Vec::new(),
+            actions: Vec::new(),
+            from: None,
+            to: None,
+            identity: None,
+            cycle_id: None,
+            change_id: None,
+            before: None,
+            after: None,
+            limit: 50,
+        }
+    }
+}
+
+/// What happened in one UTC hour, for the activity chart. Each entry counts once: see
+/// [`ActivityKind::of`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActivityBucket {
+    /// The start of the hour.
     pub hour: DateTime<Utc>,
+    /// The application, or `None` when the bucket sums every application.
+    pub application_id: Option<String>,
     pub created: u64,
     pub updated: u64,
+    /// Disables and deletes.
     pub removed: u64,
     pub failed: u64,
+    /// Skips, no-ops and staged deletes (sent later, counted then as removed).
     pub other: u64,
+}
+
+/// The counter of the activity chart an entry adds to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ActivityKind {
+    Created,
+    Updated,
+    Removed,
+    Failed,
+    Other,
+}
+
+impl ActivityKind {
+    /// A failure counts as failed whatever its action (a failed create created nothing); a
+    /// skipped entry as other whatever its action; otherwise the action decides: create,
+    /// update, disable or delete (removed), and anything else (skip, staged_delete) is other.
+    /// A warning counts as its action: the change was made.
+    ///
+    /// The SQLite migration that fills the rollup from older entries
+    /// (`0016_provisioning_log_queries.sql`) repeats this rule in SQL.
+    pub fn of(action: &str, status: &str) -> Self {
+        match (status, action) {
+            ("failure", _) => Self::Failed,
+            ("skipped", _) => Self::Other,
+            (_, "create") => Self::Created,
+            (_, "update") => Self::Updated,
+            (_, "disable" | "delete") => Self::Removed,
+            _ => Self::Other,
+        }
+    }
 }
 
 #[async_trait]
@@ -126,13 +202,20 @@ pub trait ProvisioningStore: Send + Sync {
         before: Option<i64>,
         limit: u32,
     ) -> StoreResult<Vec<LogEntry>>;
-    async fn query_provisioning_log(&self, q: &LogQuery) -> StoreResult<Vec<LogEntry>>;
+    /// The entries that match `query`, newest first. Pages stay fast however large the log:
+    /// each filter is answered by an index walked in id order.
+    async fn query_provisioning_log(&self, query: &LogQuery) -> StoreResult<Vec<LogEntry>>;
     async fn provisioning_log_entry(&self, id: i64) -> StoreResult<Option<LogEntry>>;
+    /// Deletes at most `batch` of the oldest entries recorded before `older_than`; how many
+    /// it deleted. Call it until it returns 0: each call is one short write.
     async fn prune_provisioning_log(
         &self,
         older_than: DateTime<Utc>,
         batch: u32,
     ) -> StoreResult<u64>;
+    /// Entries per UTC hour from the hour that holds `since`, oldest first, only hours with
+    /// entries; of one application, or summed over all of them when `application` is `None`.
+    /// Read from counters kept as entries are recorded, not from the log.
     async fn provisioning_activity(
         &self,
         application: Option<&str>,

@@ -23,6 +23,7 @@ mod custom;
 mod directory;
 mod import;
 mod jobs;
+mod log;
 mod provisioning;
 mod tokens;
 

@@ -1,10 +1,13 @@
 //! [`ProvisioningStore`] on SQLite.
 
+use super::log::{log_entry_from, LOG_COLUMNS};
 use super::SqliteStore;
-use crate::provisioning::{Link, LogEntry, LogQuery, NewLogEntry, ProvisioningStore};
+use crate::provisioning::{
+    ActivityBucket, Link, LogEntry, LogQuery, NewLogEntry, ProvisioningStore,
+};
 use crate::{ObjectType, StoreError, StoreResult};
 use async_trait::async_trait;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
 
@@ -13,7 +16,7 @@ pub(super) fn object_type(row: &SqliteRow) -> StoreResult<ObjectType> {
     ObjectType::parse(&text).ok_or_else(|| StoreError::Corrupt(format!("object type {text:?}")))
 }
 
-fn json(row: &SqliteRow, column: &str) -> StoreResult<serde_json::Value> {
+pub(super) fn json(row: &SqliteRow, column: &str) -> StoreResult<serde_json::Value> {
     let text: String = row.try_get(column)?;
     serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
 }
@@ -45,31 +48,6 @@ pub(super) const LINK_COLUMNS: &str =
 /// update goes out) is left out, `null`.
 pub(super) const LINK_COLUMNS_LIGHT: &str =
     "application_id, object_type, source_id, target_id, fingerprint, state, updated_at, NULL AS sent, basis";
-
-/// Inserts one log entry; its id.
-async fn insert_log(conn: &mut sqlx::SqliteConnection, e: &NewLogEntry) -> StoreResult<i64> {
-    let id = sqlx::query_scalar(
-        "INSERT INTO provisioning_log (application_id, cycle_id, at, object_type, source_id,
-             source_name, target_id, action, status, steps, modified, error_code, message)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-    )
-    .bind(&e.application_id)
-    .bind(&e.cycle_id)
-    .bind(Utc::now())
-    .bind(e.object_type.unwrap_or(ObjectType::User).as_str())
-    .bind(&e.source_id)
-    .bind(&e.source_name)
-    .bind(&e.target_id)
-    .bind(&e.action)
-    .bind(&e.status)
-    .bind(e.steps.to_string())
-    .bind(e.modified.to_string())
-    .bind(&e.error_code)
-    .bind(&e.message)
-    .fetch_one(&mut *conn)
-    .await?;
-    Ok(id)
-}
 
 impl SqliteStore {
     /// Deletes the row of one directory object from a provisioning table keyed by
@@ -203,116 +181,12 @@ impl ProvisioningStore for SqliteStore {
     }
 
     async fn record_provisioning(&self, e: NewLogEntry) -> StoreResult<i64> {
-        let mut conn = self.writer.acquire().await?;
-        insert_log(&mut conn, &e).await
+        self.record_log_entry(&e).await
     }
 
     async fn record_provisioning_batch(&self, entries: Vec<NewLogEntry>) -> StoreResult<()> {
-        if entries.is_empty() {
-            return Ok(());
-        }
-        let mut tx = self.writer.begin().await?;
-        for e in &entries {
-            insert_log(&mut tx, e).await?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-
-    async fn query_provisioning_log(&self, q: &LogQuery) -> StoreResult<Vec<LogEntry>> {
-        // TEMPORARY naive version (the logs-store branch replaces it).
-        let mut all = Vec::new();
-        let mut before = q.before;
-        loop {
-            let app = q.application_id.clone();
-            let page = match &app {
-                Some(a) => self.provisioning_log(a, None, before, 500).await?,
-                None => {
-                    let mut out = Vec::new();
-                    for a in sqlx::query_scalar::<_, String>("SELECT id FROM applications")
-                        .fetch_all(&self.pool)
-                        .await?
-                    {
-                        out.extend(self.provisioning_log(&a, None, before, 500).await?);
-                    }
-                    out.sort_by(|x, y| y.id.cmp(&x.id));
-                    out.truncate(500);
-                    out
-                }
-            };
-            if page.is_empty() {
-                break;
-            }
-            before = page.last().map(|e| e.id);
-            for e in page {
-                if q.after.is_some_and(|a| e.id <= a) {
-                    return Ok(all);
-                }
-                let ok = (q.statuses.is_empty() || q.statuses.contains(&e.entry.status))
-                    && (q.actions.is_empty() || q.actions.contains(&e.entry.action))
-                    && q.from.is_none_or(|f| e.at >= f)
-                    && q.to.is_none_or(|t| e.at < t)
-                    && q.cycle_id
-                        .as_ref()
-                        .is_none_or(|c| e.entry.cycle_id.as_ref() == Some(c))
-                    && q.change_id.is_none_or(|c| e.id == c)
-                    && q.identity.as_ref().is_none_or(|i| {
-                        &e.entry.source_id == i
-                            || e.entry.target_id.as_ref() == Some(i)
-                            || e.entry
-                                .source_name
-                                .to_lowercase()
-                                .starts_with(&i.to_lowercase())
-                    });
-                if ok {
-                    all.push(e);
-                    if all.len() >= q.limit as usize {
-                        return Ok(all);
-                    }
-                }
-            }
-        }
-        Ok(all)
-    }
-
-    async fn provisioning_log_entry(&self, id: i64) -> StoreResult<Option<LogEntry>> {
-        let app: Option<String> =
-            sqlx::query_scalar("SELECT application_id FROM provisioning_log WHERE id = ?")
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?;
-        match app {
-            None => Ok(None),
-            Some(a) => Ok(self
-                .provisioning_log(&a, None, Some(id + 1), 1)
-                .await?
-                .into_iter()
-                .next()),
-        }
-    }
-
-    async fn prune_provisioning_log(
-        &self,
-        older_than: chrono::DateTime<Utc>,
-        batch: u32,
-    ) -> StoreResult<u64> {
-        let r = sqlx::query(
-            "DELETE FROM provisioning_log WHERE id IN
-             (SELECT id FROM provisioning_log WHERE at < ? ORDER BY id LIMIT ?)",
-        )
-        .bind(older_than)
-        .bind(batch)
-        .execute(&self.writer)
-        .await?;
-        Ok(r.rows_affected())
-    }
-
-    async fn provisioning_activity(
-        &self,
-        _application: Option<&str>,
-        _since: chrono::DateTime<Utc>,
-    ) -> StoreResult<Vec<crate::ActivityBucket>> {
-        Ok(Vec::new())
+        let entries = entries.into_iter().map(|e| (None, e)).collect();
+        self.record_log(entries, false).await
     }
 
     async fn provisioning_log(
@@ -322,42 +196,51 @@ impl ProvisioningStore for SqliteStore {
         before: Option<i64>,
         limit: u32,
     ) -> StoreResult<Vec<LogEntry>> {
-        let rows = sqlx::query(
-            "SELECT id, at, application_id, cycle_id, object_type, source_id, source_name,
-                    target_id, action, status, steps, modified, error_code, message
-             FROM provisioning_log
-             WHERE application_id = ? AND id < ? AND (? IS NULL OR source_id = ?)
-             ORDER BY id DESC LIMIT ?",
-        )
-        .bind(application)
-        .bind(before.unwrap_or(i64::MAX))
-        .bind(source_id)
-        .bind(source_id)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(LogEntry {
-                    id: row.try_get("id")?,
-                    at: row.try_get("at")?,
-                    entry: NewLogEntry {
-                        application_id: row.try_get("application_id")?,
-                        cycle_id: row.try_get("cycle_id")?,
-                        object_type: Some(object_type(row)?),
-                        source_id: row.try_get("source_id")?,
-                        source_name: row.try_get("source_name")?,
-                        target_id: row.try_get("target_id")?,
-                        action: row.try_get("action")?,
-                        status: row.try_get("status")?,
-                        steps: json(row, "steps")?,
-                        modified: json(row, "modified")?,
-                        error_code: row.try_get("error_code")?,
-                        message: row.try_get("message")?,
-                    },
-                })
-            })
-            .collect()
+        // Two statements: `(? IS NULL OR source_id = ?)` would keep SQLite from the source
+        // index and walk the whole application's log for one object.
+        let object = if source_id.is_some() {
+            "AND source_id = ?"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "SELECT {LOG_COLUMNS} FROM provisioning_log
+             WHERE application_id = ? {object} AND id < ? ORDER BY id DESC LIMIT ?"
+        );
+        let mut query = sqlx::query(&sql).bind(application);
+        if let Some(source_id) = source_id {
+            query = query.bind(source_id);
+        }
+        let rows = query
+            .bind(before.unwrap_or(i64::MAX))
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(log_entry_from).collect()
+    }
+
+    async fn query_provisioning_log(&self, query: &LogQuery) -> StoreResult<Vec<LogEntry>> {
+        self.query_log(query).await
+    }
+
+    async fn provisioning_log_entry(&self, id: i64) -> StoreResult<Option<LogEntry>> {
+        self.log_entry(id).await
+    }
+
+    async fn prune_provisioning_log(
+        &self,
+        older_than: DateTime<Utc>,
+        batch: u32,
+    ) -> StoreResult<u64> {
+        self.prune_log(older_than, batch).await
+    }
+
+    async fn provisioning_activity(
+        &self,
+        application: Option<&str>,
+        since: DateTime<Utc>,
+    ) -> StoreResult<Vec<ActivityBucket>> {
+        self.activity(application, since).await
     }
 }
 
