@@ -1,26 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { execFileSync, execSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { createServer } from "node:net";
-import { hydrated, shot, signIn } from "./fixtures";
-
-/** The shared SCIM targets: $SCIM_TARGETS_DIR, beside the repository, or /work/shared. */
-function targets(): string {
-  for (const dir of [process.env.SCIM_TARGETS_DIR, "../../shared/targets", "/work/shared/targets"]) {
-    if (dir && existsSync(`${dir}/scim2-server/start.sh`)) return dir;
-  }
-  throw new Error("the shared SCIM targets (scim2-server) were not found: set SCIM_TARGETS_DIR");
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { freePort, hydrated, shot, signIn, targets } from "./fixtures";
 
 test("adds a custom SCIM application, tests its credentials against scim2-server and saves them", async ({ page }) => {
   const port = await freePort();
@@ -169,18 +149,24 @@ test("adds a custom SCIM application, tests its credentials against scim2-server
     await page.evaluate(() => window.scrollTo(0, 0));
     await shot(page, "application-assignments");
 
-    // Provision Mae on demand: created in scim2-server, then nothing to send the second time.
-    await page.getByLabel("User to provision").fill(`mae.jemison.${stamp}@nasa.example`);
-    await page.getByRole("button", { name: "Provision", exact: true }).click();
+    // Provision Mae on demand, on the provisioning page: created in scim2-server, then
+    // nothing to send the second time.
+    await page.goto(`${appUrl}/provisioning`);
+    await hydrated(page);
+    await page.getByLabel("User or group to provision").fill(`Mae Jemison ${stamp}`);
+    await page.getByTestId("on-demand-candidates").getByRole("button", { name: "Select" }).first().click();
+    await page.getByTestId("on-demand-go").click();
     const run = page.getByTestId("on-demand-result");
-    await expect(run).toContainText("create: success");
-    await expect(run).toContainText("In scope: a scoping filter admits the user.");
-    await expect(run).toContainText("Created the account");
+    await expect(run).toContainText("Create: success");
+    await expect(page.getByTestId("on-demand-run")).toContainText("In scope: a scoping filter admits the user.");
+    await expect(run).toContainText("account");
     await run.scrollIntoViewIfNeeded();
     await shot(page, "provision-on-demand");
-    await page.getByRole("button", { name: "Provision", exact: true }).click();
-    await expect(run).toContainText("skip: skipped");
-    await expect(run).toContainText("no request sent");
+    await page.getByTestId("on-demand-go").click();
+    await expect(run).toContainText("Other: skipped");
+    await expect(page.getByTestId("on-demand-run")).toContainText("no request sent");
+    await page.goto(appUrl);
+    await hydrated(page);
     await assigned.getByRole("button", { name: `Remove Mae Jemison ${stamp}` }).click();
     await expect(assigned.getByRole("row").filter({ hasText: `Mae Jemison ${stamp}` })).toHaveCount(0);
 

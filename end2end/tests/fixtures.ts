@@ -1,4 +1,25 @@
 import { expect, Page } from "@playwright/test";
+import { existsSync } from "node:fs";
+import { createServer } from "node:net";
+
+/** The shared SCIM targets: $SCIM_TARGETS_DIR, beside the repository, or /work/shared. */
+export function targets(): string {
+  for (const dir of [process.env.SCIM_TARGETS_DIR, "../../shared/targets", "/work/shared/targets"]) {
+    if (dir && existsSync(`${dir}/scim2-server/start.sh`)) return dir;
+  }
+  throw new Error("the shared SCIM targets (scim2-server) were not found: set SCIM_TARGETS_DIR");
+}
+
+/** A TCP port nothing listens on now. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
 
 export const ADMIN = { email: "admin@example.com", password: "e2e admin password", name: "Avery Admin" };
 

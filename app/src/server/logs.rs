@@ -193,6 +193,30 @@ pub async fn page(
     })
 }
 
+/// A page of entries in full (with steps and modified properties) for the REST API: the
+/// entries and the `before` of the next page.
+pub async fn search(
+    state: &PortalState,
+    actor: &Actor,
+    filter: &LogFilter,
+    limit: u32,
+) -> Result<serde_json::Value, AppError> {
+    actor.require(ROLE)?;
+    let limit = limit.clamp(1, 500);
+    let q = query_of(filter, Utc::now(), limit + 1)?;
+    let mut entries = state
+        .store
+        .query_provisioning_log(&q)
+        .await
+        .map_err(store_error)?;
+    let more = entries.len() > limit as usize;
+    entries.truncate(limit as usize);
+    Ok(serde_json::json!({
+        "entries": entries,
+        "next_before": if more { entries.last().map(|e| e.id) } else { None },
+    }))
+}
+
 fn text(v: &serde_json::Value) -> String {
     match v {
         serde_json::Value::Null => String::new(),
@@ -428,7 +452,7 @@ pub async fn retention_job(state: PortalState, every: Duration) {
         let cutoff = Utc::now() - chrono::Duration::days(i64::from(days));
         let mut deleted = 0u64;
         loop {
-            match state.store.prune_provisioning_log(cutoff, 5000).await {
+            match state.store.prune_provisioning_log(cutoff, 200).await {
                 Ok(0) => break,
                 Ok(n) => {
                     deleted += n;

@@ -50,6 +50,7 @@ pub fn router(state: PortalState) -> Router {
         .route("/applications/{id}/scope-preview", post(scope_preview))
         .route("/applications/{id}/read-schema", post(read_schema))
         .route("/applications/{id}/provisioning-log", get(provisioning_log))
+        .route("/provisioning-log", get(search_provisioning_log))
         .route("/applications/{id}/job", get(job_status))
         .route("/applications/{id}/job/cycles", get(job_cycles))
         .route("/applications/{id}/job/staged", get(job_staged))
@@ -444,6 +445,25 @@ async fn provisioning_log(
             q.limit.unwrap_or(100),
         )
         .await?,
+    ))
+}
+
+#[derive(Deserialize)]
+struct LogSearch {
+    #[serde(flatten)]
+    filter: steward_app::api::LogFilter,
+    limit: Option<u32>,
+}
+
+/// Every application's provisioning log, filtered as the portal's Logs page filters it.
+async fn search_provisioning_log(
+    State(state): State<PortalState>,
+    ApiActor(actor): ApiActor,
+    Query(q): Query<LogSearch>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(
+        steward_app::server::logs::search(&state, &actor, &q.filter, q.limit.unwrap_or(100))
+            .await?,
     ))
 }
 

@@ -166,6 +166,24 @@ pub fn document() -> Value {
                         "action": { "type": "string" }, "status": { "type": "string" }, "steps": { "type": "array" },
                         "modified": { "type": "array" }, "error_code": { "type": ["string", "null"] }, "message": { "type": "string" } } } }))), &["404"]) }
             },
+            "/provisioning-log": {
+                "get": { "operationId": "searchProvisioningLog", "summary": "Every application's provisioning log, filtered, newest first (the portal's Logs page)",
+                    "parameters": [
+                        { "name": "app", "in": "query", "schema": { "type": "string" }, "description": "One application's id." },
+                        { "name": "status", "in": "query", "schema": { "enum": ["success", "failure", "skipped", "warning"] } },
+                        { "name": "action", "in": "query", "schema": { "enum": ["create", "update", "remove", "disable", "delete", "staged_delete", "skip"] }, "description": "remove: disable or delete." },
+                        { "name": "range", "in": "query", "schema": { "enum": ["1h", "24h", "7d", "30d"] }, "description": "Ignored when from or to is set." },
+                        { "name": "from", "in": "query", "schema": { "type": "string", "format": "date" }, "description": "First day (UTC), inclusive." },
+                        { "name": "to", "in": "query", "schema": { "type": "string", "format": "date" }, "description": "Last day (UTC), inclusive." },
+                        { "name": "identity", "in": "query", "schema": { "type": "string" }, "description": "A directory id, a target id, or the start of a name (ASCII case ignored)." },
+                        { "name": "cycle", "in": "query", "schema": { "type": "string" } },
+                        { "name": "change", "in": "query", "schema": { "type": "integer" }, "description": "An entry's id." },
+                        { "name": "before", "in": "query", "schema": { "type": "integer" }, "description": "next_before of the previous page." },
+                        { "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 500, "default": 100 } }
+                    ],
+                    "responses": responses(("200", ok("A page of entries and the next page's before (null on the last page).", json!({ "type": "object", "properties": {
+                        "entries": { "type": "array", "items": { "type": "object" } }, "next_before": { "type": ["integer", "null"] } } }))), &["422"]) }
+            },
             "/applications/{id}/job": {
                 "parameters": [id_param()],
                 "get": { "operationId": "jobStatus", "summary": "The provisioning job: state (not_configured, off, running, idle, quarantined with reason and next attempt, waiting_for_deletes), the current and last cycle with counters and progress, held deletes, retries",

@@ -1,0 +1,204 @@
+import { APIRequestContext, Browser, expect, Page, request as playwrightRequest, test } from "@playwright/test";
+import { execFileSync } from "node:child_process";
+import { baseURL } from "../playwright.config";
+import { freePort, hydrated, shot, signIn, targets } from "./fixtures";
+
+/** Creates a token of `kind` ("api" or "scim") through the portal's own server function. */
+async function token(page: Page, kind: "api" | "scim", name: string): Promise<string> {
+  const body = new URLSearchParams({ kind, name });
+  if (kind === "api") body.set("role", "global_administrator");
+  const text = await page.evaluate(async (b) => {
+    const r = await fetch("/api/token_create", { method: "POST", body: new URLSearchParams(b) });
+    if (!r.ok) throw new Error(`token_create: ${r.status} ${await r.text()}`);
+    return r.text();
+  }, body.toString());
+  return JSON.parse(text);
+}
+
+/** A signed-in admin's second browser, as another person in another place would have. */
+async function secondAdmin(browser: Browser): Promise<Page> {
+  const context = await browser.newContext({ baseURL });
+  const page = await context.newPage();
+  await signIn(page);
+  await expect(page.getByTestId("signed-in-admin")).toBeVisible();
+  return page;
+}
+
+/** `count` directory users through the inbound SCIM endpoint, 25 at a time. */
+async function users(scim: APIRequestContext, prefix: string, count: number) {
+  for (let start = 0; start < count; start += 25) {
+    await Promise.all(
+      Array.from({ length: Math.min(25, count - start) }, (_, k) => {
+        const n = `${prefix}${String(start + k).padStart(4, "0")}`;
+        return scim
+          .post("/scim/v2/Users", {
+            data: {
+              schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"],
+              userName: `${n}@example.com`,
+              displayName: `Person ${n}`,
+              name: { givenName: "Person", familyName: n },
+              emails: [{ value: `${n}@example.com`, type: "work", primary: true }],
+              active: true,
+            },
+          })
+          .then((r) => expect(r.status()).toBe(201));
+      }),
+    );
+  }
+}
+
+/** A custom SCIM application pointed at `url` with `secret`, in automatic mode, every user
+ * in scope; its id. */
+async function application(api: APIRequestContext, name: string, url: string, secret: string): Promise<string> {
+  const created = await api.post("/api/v1/applications", { data: { gallery_id: "custom-scim", name } });
+  expect(created.status()).toBe(201);
+  const app = await created.json();
+  const id: string = app.id;
+  const creds = await api.put(`/api/v1/applications/${id}/credentials`, {
+    data: { version: app.version, values: { tenant_url: url, secret_token: secret } },
+  });
+  expect(creds.status()).toBe(204);
+  let current = await (await api.get(`/api/v1/applications/${id}`)).json();
+  const mode = await api.patch(`/api/v1/applications/${id}`, {
+    data: { version: current.version, provisioning_mode: "automatic" },
+  });
+  expect(mode.status()).toBe(200);
+  current = await (await api.get(`/api/v1/applications/${id}`)).json();
+  const settings = await api.put(`/api/v1/applications/${id}/settings`, {
+    data: { version: current.version, settings: { ...current.settings, scope: "all" } },
+  });
+  expect(settings.status()).toBe(200);
+  return id;
+}
+
+test("two admins watch provisioning live; on demand shows its steps; a wrong token quarantines", async ({ page, browser }) => {
+  test.setTimeout(240_000);
+  const port = await freePort();
+  const pid = execFileSync(`${targets()}/scim2-server/start.sh`, [String(port), "--token", "right-token"]).toString().trim();
+  const stamp = Date.now();
+  try {
+    await signIn(page);
+    await expect(page.getByTestId("signed-in-admin")).toBeVisible();
+    const apiToken = await token(page, "api", `e2e api ${stamp}`);
+    const scimToken = await token(page, "scim", `e2e scim ${stamp}`);
+    const api = await playwrightRequest.newContext({ baseURL, extraHTTPHeaders: { Authorization: `Bearer ${apiToken}` } });
+    const scim = await playwrightRequest.newContext({ baseURL, extraHTTPHeaders: { Authorization: `Bearer ${scimToken}` } });
+    const total = 1200;
+    await users(scim, `p${stamp}-`, total);
+    const name = `Wiki ${stamp}`;
+    const id = await application(api, name, `http://127.0.0.1:${port}/v2`, "right-token");
+
+    // Both admins open the application's provisioning page: Off, nothing provisioned yet.
+    const other = await secondAdmin(browser);
+    for (const p of [page, other]) {
+      await p.goto(`/applications/${id}/provisioning`);
+      await hydrated(p);
+      await expect(p.getByTestId("live-state")).toHaveText("Live");
+      await expect(p.getByTestId("provisioning-status")).toHaveText("Off");
+      await expect(p.getByTestId("log-row")).toHaveCount(0);
+    }
+    await shot(page, "provisioning-off");
+
+    // The first admin turns provisioning on, after reading what it will do.
+    await page.getByRole("button", { name: "Turn on…" }).click();
+    await expect(page.getByTestId("confirm")).toContainText("initial cycle");
+    await page.getByTestId("confirm-go").click();
+
+    // The second admin, without reloading, sees the cycle run: the progress bar advances
+    // part way, then the cycle completes; entries arrive in both browsers.
+    await expect(other.getByTestId("provisioning-status")).toHaveText("On");
+    const seen = new Set<number>();
+    await expect
+      .poll(
+        async () => {
+          const done = other.getByTestId("progress-done");
+          if ((await done.count()) > 0) {
+            const n = Number((await done.first().innerText()).replace(/,/g, ""));
+            if (n > 0 && n < total) seen.add(n);
+          }
+          return seen.size;
+        },
+        { timeout: 60_000, intervals: [50] },
+      )
+      .toBeGreaterThan(0);
+    await shot(other, "provisioning-running");
+    await expect(other.getByTestId("users-provisioned")).toHaveText(total.toLocaleString("en-US"), { timeout: 120_000 });
+    await expect(other.getByTestId("job-state")).toHaveText("Idle");
+    await expect(other.getByTestId("last-cycle")).toContainText("Initial cycle · Completed");
+    for (const p of [page, other]) {
+      await expect(p.getByTestId("log-row").first()).toContainText("Create");
+      await expect(p.getByTestId("log-row").first()).toContainText("success");
+    }
+    await other.evaluate(() => window.scrollTo(0, 0));
+    await shot(other, "provisioning-idle");
+
+    // A change in the directory reaches the application within seconds, and both see it.
+    const someone = `p${stamp}-0007@example.com`;
+    const found = await (await scim.get(`/scim/v2/Users?filter=${encodeURIComponent(`userName eq "${someone}"`)}`)).json();
+    const patched = await scim.patch(`/scim/v2/Users/${found.Resources[0].id}`, {
+      data: {
+        schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        Operations: [{ op: "replace", path: "displayName", value: "Renamed Person" }],
+      },
+    });
+    expect(patched.status()).toBe(200);
+    for (const p of [page, other]) {
+      await expect(p.getByTestId("log-row").filter({ hasText: "Update" }).first()).toContainText("Renamed Person", { timeout: 20_000 });
+    }
+
+    // Provision on demand: search, select, and the steps appear; the action step opens to
+    // show the request sent.
+    await page.getByLabel("User or group to provision").fill(`Person p${stamp}-0003`);
+    await page.getByTestId("on-demand-candidates").getByRole("button", { name: "Select" }).first().click();
+    await page.getByTestId("on-demand-go").click();
+    const steps = page.getByTestId("on-demand-step");
+    await expect(steps.first()).toContainText("Import from the directory");
+    await expect(page.getByTestId("on-demand-result")).toContainText("Other: skipped");
+    await expect(page.getByTestId("on-demand-run")).toContainText("Determine if in scope");
+    await expect(page.getByTestId("on-demand-run")).toContainText("Match in the application");
+    await page.locator("[data-step=action] summary").click();
+    await page.getByTestId("on-demand").scrollIntoViewIfNeeded();
+    await shot(page, "provision-on-demand-steps");
+
+    // The logs page: filtered to this application and to updates; an entry opens with tabs.
+    await page.goto(`/provisioning-logs?app=${id}&action=update`);
+    await hydrated(page);
+    await expect(page.getByTestId("log-row")).toHaveCount(1);
+    await expect(page.getByTestId("log-row")).toContainText("Renamed Person");
+    await shot(page, "provisioning-logs");
+    await page.getByTestId("log-row").getByRole("link").click();
+    await hydrated(page);
+    await expect(page.getByTestId("detail-tabs")).toBeVisible();
+    await page.getByRole("tab", { name: "Modified properties" }).click();
+    await expect(page.getByTestId("modified")).toContainText("displayName");
+    await expect(page.getByTestId("modified")).toContainText("Renamed Person");
+    await shot(page, "provisioning-log-detail");
+    // The filtered view exports as CSV (with the admin's session).
+    const csv = await page.evaluate(async (app) => (await fetch(`/api/provisioning-logs/export.csv?app=${app}&action=update`)).text(), id);
+    expect(csv.split("\n")[0]).toContain("id,time,application");
+    expect(csv).toContain("Renamed Person");
+
+    // The overview shows the application's state.
+    await page.goto("/");
+    await hydrated(page);
+    await expect(page.getByTestId("application-state").filter({ hasText: name })).toContainText("Idle");
+    await expect(page.getByTestId("activity-chart")).toBeVisible();
+    await shot(page, "overview");
+
+    // A wrong token: the job is quarantined and says why.
+    const broken = await application(api, `Broken ${stamp}`, `http://127.0.0.1:${port}/v2`, "wrong-token");
+    await page.goto(`/applications/${broken}/provisioning`);
+    await hydrated(page);
+    await page.getByRole("button", { name: "Turn on…" }).click();
+    await page.getByTestId("confirm-go").click();
+    await expect(page.getByTestId("job-state")).toHaveText("Quarantined", { timeout: 30_000 });
+    await expect(page.getByTestId("quarantine")).toContainText("ENG-AUTH");
+    await expect(page.getByTestId("quarantine")).toContainText("Next attempt");
+    await shot(page, "provisioning-quarantined");
+    await page.goto("/");
+    await expect(page.getByTestId("application-state").first()).toContainText(`Broken ${stamp}`);
+    await other.context().close();
+  } finally {
+    execFileSync("kill", [pid]);
+  }
+});
