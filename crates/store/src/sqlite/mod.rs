@@ -23,6 +23,7 @@ mod custom;
 mod directory;
 mod import;
 mod jobs;
+mod notifications;
 mod provisioning;
 mod tokens;
 
@@ -34,6 +35,8 @@ pub struct SqliteStore {
     writer: SqlitePool,
     /// The newest change-feed sequence number, sent after each commit.
     changes: std::sync::Arc<tokio::sync::watch::Sender<i64>>,
+    /// Ticks after each committed notification, for the sender to wake.
+    outbox: std::sync::Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 impl SqliteStore {
@@ -78,10 +81,12 @@ impl SqliteStore {
             .fetch_one(&pool)
             .await?;
         let (tx, _) = tokio::sync::watch::channel(latest);
+        let (outbox, _) = tokio::sync::watch::channel(0);
         Ok(Self {
             pool,
             writer,
             changes: std::sync::Arc::new(tx),
+            outbox: std::sync::Arc::new(outbox),
         })
     }
 
