@@ -7,6 +7,7 @@ mod applications;
 mod custom_attributes;
 mod groups;
 mod import;
+mod notifications;
 mod tokens;
 mod users_edit;
 
@@ -14,6 +15,7 @@ pub use applications::*;
 pub use custom_attributes::*;
 pub use groups::*;
 pub use import::*;
+pub use notifications::*;
 pub use tokens::*;
 pub use users_edit::*;
 

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod import;
 pub mod json_diff;
 pub mod middleware;
+pub mod notifications;
 pub mod provisioning;
 pub mod schemas;
 pub mod secrets;
@@ -42,6 +43,8 @@ pub struct PortalState {
     /// The provisioning engine (jobs, cycles) and its host (prepares applications for it).
     pub engine: Arc<steward_engine::Engine>,
     pub engine_host: Arc<provisioning::EngineHost>,
+    /// Delivers the notification outbox; woken when the SMTP settings change.
+    pub mail: Arc<steward_mail::Sender>,
 }
 
 impl FromRef<PortalState> for LeptosOptions {

@@ -284,6 +284,15 @@ fn has_tls_cause(e: &(dyn std::error::Error + 'static)) -> bool {
     })
 }
 
+/// Whether `text` is an address a message can be sent from or to (`a@example.com` or
+/// `Name <a@example.com>`); the reason when it is not.
+pub fn check_address(text: &str) -> Result<(), String> {
+    text.trim()
+        .parse::<Mailbox>()
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
 /// Sends `email` through the SMTP server of `config`.
 pub async fn send(config: &SmtpConfig, email: &Email) -> Result<(), MailError> {
     let from: Mailbox = config.from.trim().parse().map_err(|e| {
