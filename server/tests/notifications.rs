@@ -380,6 +380,22 @@ async fn a_quarantine_is_emailed_once_and_the_test_email_arrives() {
     assert!(message.contains("Connection refused"), "{message}");
     assert!(message.contains("port"), "{message}");
 
+    // The REST API tells the same, and its test email says what went wrong likewise.
+    let (status, listed) = api.call("GET", "/settings/email", None).await;
+    assert_eq!(status, 200, "{listed}");
+    assert_eq!(listed["smtp"]["host"], "127.0.0.1");
+    assert_eq!(listed["notifications"][0]["state"], "sent", "{listed:#}");
+    let (status, result) = api
+        .call(
+            "POST",
+            "/settings/email/test",
+            Some(json!({"to": "ada@example.com", "smtp": {
+                "host": "127.0.0.1", "port": closed, "security": "tls", "from": "steward@example.com"}})),
+        )
+        .await;
+    assert_eq!(status, 200, "{result}");
+    assert_eq!(result["ok"], false, "{result}");
+
     // The Settings page shows the card; the changes are audited.
     let page = api.server.page_text(&cookie, "/settings").await;
     assert!(page.contains("Email notifications (SMTP)"), "{page}");
