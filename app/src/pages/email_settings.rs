@@ -14,7 +14,7 @@ pub fn EmailNotificationsSection() -> impl IntoView {
     let test = ServerAction::<SendTestEmail>::new();
     let settings = Resource::new(move || save.version().get(), |_| load_email_settings());
     view! {
-        <section class="card form-card" data-testid="email-notifications">
+        <section class="card email-notifications" data-testid="email-notifications">
             <h2>"Email notifications (SMTP)"</h2>
             <p class="hint">"Steward emails an application's notification address (set in the application's Settings, with notifications ticked) when its provisioning enters quarantine, when the quarantine's reason changes, and when deletes are held by the accidental-deletion threshold: one message per event, never one per failed object."</p>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
@@ -91,7 +91,7 @@ fn SmtpSettingsForm(
     };
     view! {
         <FormError error/>
-        <div class="form">
+        <div class="form form-card">
             <p>{if smtp.configured {
                 view! { <span class="badge badge-ok">"Configured"</span> }.into_any()
             } else {
@@ -101,7 +101,7 @@ fn SmtpSettingsForm(
                 <div class="field">
                     <label for="smtp-host">"SMTP host"</label>
                     <input id="smtp-host" type="text" autocomplete="off" placeholder="smtp.example.com"
-                        prop:value=move || host.get() on:input=move |ev| host.set(event_target_value(&ev))/>
+                        value=smtp.host.clone() prop:value=move || host.get() on:input=move |ev| host.set(event_target_value(&ev))/>
                     {message("host")}
                 </div>
                 <div class="field">
@@ -117,7 +117,7 @@ fn SmtpSettingsForm(
                 <div class="field">
                     <label for="smtp-port">"Port"</label>
                     <input id="smtp-port" type="number" min="1" max="65535" placeholder="587"
-                        prop:value=move || port.get() on:input=move |ev| port.set(event_target_value(&ev))/>
+                        value=smtp.port.map(|p| p.to_string()) prop:value=move || port.get() on:input=move |ev| port.set(event_target_value(&ev))/>
                     {message("port")}
                 </div>
             </div>
@@ -125,7 +125,7 @@ fn SmtpSettingsForm(
                 <div class="field">
                     <label for="smtp-username">"Username"</label>
                     <input id="smtp-username" type="text" autocomplete="off"
-                        prop:value=move || username.get() on:input=move |ev| username.set(event_target_value(&ev))/>
+                        value=smtp.username.clone() prop:value=move || username.get() on:input=move |ev| username.set(event_target_value(&ev))/>
                     <p class="hint">"Leave empty when the server does not need a sign-in."</p>
                     {message("username")}
                 </div>
@@ -140,7 +140,7 @@ fn SmtpSettingsForm(
             <div class="field">
                 <label for="smtp-from">"From address"</label>
                 <input id="smtp-from" type="text" autocomplete="off" placeholder="Steward <steward@example.com>"
-                    prop:value=move || from.get() on:input=move |ev| from.set(event_target_value(&ev))/>
+                    value=smtp.from.clone() prop:value=move || from.get() on:input=move |ev| from.set(event_target_value(&ev))/>
                 {message("from")}
             </div>
             <div class="actions">
@@ -208,7 +208,11 @@ fn NotificationTable(rows: Vec<NotificationRow>) -> impl IntoView {
                                 <td>{n.kind}<br/><span class="muted">{n.subject}</span></td>
                                 <td>{n.recipient}</td>
                                 <td><span class=badge>{label}</span>
-                                    {(n.attempts > 0).then(|| format!(" ({} attempts)", n.attempts))}
+                                    {match n.attempts {
+                                        0 => String::new(),
+                                        1 => " (1 attempt)".to_string(),
+                                        k => format!(" ({k} attempts)"),
+                                    }}
                                     <br/><span class="muted">{detail}</span></td>
                             </tr>
                         }
