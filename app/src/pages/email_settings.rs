@@ -108,9 +108,9 @@ fn SmtpSettingsForm(
                     <label for="smtp-security">"Security"</label>
                     <select id="smtp-security" prop:value=move || security.get()
                         on:change=move |ev| security.set(event_target_value(&ev))>
-                        <option value="starttls" selected=smtp.security != "tls" && smtp.security != "none">"STARTTLS (usually port 587)"</option>
-                        <option value="tls" selected=smtp.security == "tls">"TLS (usually port 465)"</option>
-                        <option value="none" selected=smtp.security == "none">"None: plain text (a relay on a trusted network only)"</option>
+                        <option value="starttls" selected=smtp.security != "tls" && smtp.security != "none">"STARTTLS (port 587)"</option>
+                        <option value="tls" selected=smtp.security == "tls">"TLS (port 465)"</option>
+                        <option value="none" selected=smtp.security == "none">"None (trusted relay only)"</option>
                     </select>
                     {message("security")}
                 </div>
