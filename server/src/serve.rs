@@ -87,7 +87,20 @@ pub async fn run(config: Config, warnings: Vec<String>) -> anyhow::Result<()> {
         engine_host.clone(),
         steward_engine::EngineOptions {
             lease: Duration::from_secs(config.job_lease_seconds),
+            portal_url: config.public_url.clone(),
             ..steward_engine::EngineOptions::default()
+        },
+    );
+    let mail = steward_mail::Sender::new(
+        store.clone(),
+        Arc::new(steward_app::server::notifications::SmtpSettingsSource::new(
+            store.clone(),
+            secrets.clone(),
+            &config.public_url,
+        )),
+        steward_mail::SenderOptions {
+            owner: engine.options.owner.clone(),
+            ..steward_mail::SenderOptions::default()
         },
     );
     let state = PortalState {
@@ -107,6 +120,7 @@ pub async fn run(config: Config, warnings: Vec<String>) -> anyhow::Result<()> {
         gallery,
         engine: engine.clone(),
         engine_host,
+        mail: mail.clone(),
     };
     state
         .schemas
@@ -136,6 +150,7 @@ pub async fn run(config: Config, warnings: Vec<String>) -> anyhow::Result<()> {
 
     let housekeeping = tokio::spawn(housekeeping(store));
     let engine_task = engine.start();
+    let mail_task = mail.start();
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
@@ -146,7 +161,9 @@ pub async fn run(config: Config, warnings: Vec<String>) -> anyhow::Result<()> {
     housekeeping.abort();
     retention.abort();
     engine.shutdown();
+    mail.shutdown();
     let _ = tokio::time::timeout(Duration::from_secs(10), engine_task).await;
+    let _ = tokio::time::timeout(Duration::from_secs(5), mail_task).await;
     tracing::info!("Steward stopped");
     Ok(())
 }

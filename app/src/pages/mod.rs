@@ -6,6 +6,7 @@ mod audit_logs;
 mod candidates;
 mod custom_attributes;
 mod custom_fields;
+mod email_settings;
 mod expression_builder;
 mod group_detail;
 mod group_new;

@@ -1,7 +1,9 @@
-//! Settings: this installation, its administrators and the current session.
+//! Settings: this installation, its administrators, email notifications (SMTP), SCIM tokens,
+//! tools and the current session.
 
 use crate::api::load_settings;
 use crate::components::{format_time, ErrorPanel, PageHeader};
+use crate::pages::email_settings::EmailNotificationsSection;
 use crate::pages::scim_tokens::ScimTokensSection;
 use leptos::prelude::*;
 
@@ -47,6 +49,7 @@ pub fn SettingsPage() -> impl IntoView {
                             </div>
                             <p class="hint">"Add administrators on the server with " <code>"steward admin create --email EMAIL"</code> "."</p>
                         </section>
+                        <EmailNotificationsSection/>
                         <ScimTokensSection/>
                         <section class="card">
                             <h2>"Tools"</h2>

@@ -10,6 +10,7 @@ pub mod json_diff;
 pub mod live;
 pub mod logs;
 pub mod middleware;
+pub mod notifications;
 pub mod provisioning;
 pub mod schemas;
 pub mod secrets;
@@ -44,6 +45,8 @@ pub struct PortalState {
     /// The provisioning engine (jobs, cycles) and its host (prepares applications for it).
     pub engine: Arc<steward_engine::Engine>,
     pub engine_host: Arc<provisioning::EngineHost>,
+    /// Delivers the notification outbox; woken when the SMTP settings change.
+    pub mail: Arc<steward_mail::Sender>,
 }
 
 impl FromRef<PortalState> for LeptosOptions {

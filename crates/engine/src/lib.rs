@@ -15,6 +15,8 @@
 //! - [`worker`]: the jobs, one per application, run in the server process under a database
 //!   lease: commands (run, restart, allow deletes, dry run), pause, quarantine with back-off,
 //!   the change-feed follower with debounce, the periodic cycle.
+//! - [`notify`]: the email notifications a job's events cause (entered quarantine, its reason
+//!   changed, deletes held), once per event, written with the job change into the outbox.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -28,6 +30,7 @@ use steward_store::{Application, ObjectType, Store, StoreError};
 use steward_sync::{redacted_paths, ProvisioningSettings};
 
 pub mod cycle;
+pub mod notify;
 pub mod object;
 pub mod scope;
 pub mod worker;

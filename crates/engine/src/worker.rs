@@ -14,6 +14,10 @@
 //! quarantine_min_failures`] failures. A quarantined job tries again after the back-off
 //! schedule ([`EngineOptions::quarantine_delays`]); the first attempt that succeeds leaves
 //! quarantine.
+//!
+//! The end of a cycle is where the job's state changes, and so where its notifications are
+//! decided ([`crate::notify`]: entered quarantine, its reason changed, deletes held) and
+//! written, in the same transaction as the change.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -65,6 +69,8 @@ pub struct EngineOptions {
     pub quarantine_min_failures: u64,
     /// How often the supervisor looks for applications turned on or off.
     pub scan_interval: Duration,
+    /// The portal's public URL, for links in notifications (empty: the links are paths).
+    pub portal_url: String,
 }
 
 impl Default for EngineOptions {
@@ -79,6 +85,7 @@ impl Default for EngineOptions {
             quarantine_delays: vec![60, 5 * 60, 15 * 60, 3600, 4 * 3600, 12 * 3600, 24 * 3600],
             quarantine_min_failures: 5,
             scan_interval: Duration::from_secs(2),
+            portal_url: String::new(),
         }
     }
 }
@@ -582,7 +589,16 @@ impl Engine {
             Some(Stop::TargetWide { code, message }) => {
                 record.status = "quarantined".into();
                 record.message = message.clone();
-                job_change.quarantine = Some(Some(self.quarantine(&job.quarantine, code, message)));
+                let q = self.quarantine(&job.quarantine, code, message);
+                job_change
+                    .notifications
+                    .extend(crate::notify::quarantine_change(
+                        ctx,
+                        job.quarantine.as_ref(),
+                        &q,
+                        &self.options.portal_url,
+                    ));
+                job_change.quarantine = Some(Some(q));
                 if full {
                     job_change.current_cycle_id = Some(None);
                 }
@@ -594,11 +610,16 @@ impl Engine {
                     c.failed, sent
                 );
                 record.message = message.clone();
-                job_change.quarantine = Some(Some(self.quarantine(
-                    &job.quarantine,
-                    "ENG-FAILURE-RATE",
-                    &message,
-                )));
+                let q = self.quarantine(&job.quarantine, "ENG-FAILURE-RATE", &message);
+                job_change
+                    .notifications
+                    .extend(crate::notify::quarantine_change(
+                        ctx,
+                        job.quarantine.as_ref(),
+                        &q,
+                        &self.options.portal_url,
+                    ));
+                job_change.quarantine = Some(Some(q));
                 if full {
                     job_change.current_cycle_id = Some(None);
                     job_change.last_full_at = Some(Some(Utc::now()));
@@ -621,6 +642,20 @@ impl Engine {
                 }
                 if kind != "dry_run" {
                     job_change.quarantine = Some(None);
+                    // Held deletes are told when they begin to be held, not at every cycle
+                    // that still holds them.
+                    match (held > 0, job.deletes_held_since) {
+                        (true, None) => {
+                            job_change.deletes_held_since = Some(Some(Utc::now()));
+                            job_change.notifications.extend(crate::notify::deletes_held(
+                                ctx,
+                                held,
+                                &self.options.portal_url,
+                            ));
+                        }
+                        (false, Some(_)) => job_change.deletes_held_since = Some(None),
+                        _ => {}
+                    }
                 }
                 if full {
                     job_change.current_cycle_id = Some(None);

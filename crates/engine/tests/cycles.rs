@@ -1,7 +1,7 @@
 //! Cycles end to end against the in-memory fault-injecting SCIM target (FakeScim): the
 //! initial cycle, no-op cycles, incremental changes from the feed, groups and members, the
-//! manager reference, the deletion threshold, quarantine, escrow, dry runs and targets
-//! without PATCH. Each test drives the engine with `run_until_idle` instead of background
+//! manager reference, the deletion threshold, quarantine, escrow, dry runs, targets without
+//! PATCH, and the notifications quarantine and held deletes cause (one per event). Each test drives the engine with `run_until_idle` instead of background
 //! tasks, so it knows when the work is done.
 
 #![allow(clippy::unwrap_used)]
@@ -16,7 +16,8 @@ use steward_engine::{AppContext, Engine, EngineOptions, Host};
 use steward_gallery::{AppMappings, Gallery};
 use steward_store::sqlite::SqliteStore;
 use steward_store::{
-    Application, ApplicationChange, JobChange, JobCommand, Member, MemberType, Store,
+    Application, ApplicationChange, JobChange, JobCommand, Member, MemberType, Notification,
+    NotificationKind, Store,
 };
 
 const TOKEN: &str = "engine-test-token";
@@ -602,4 +603,178 @@ async fn throttling_and_timeouts_end_exact_without_duplicates() {
         !throttled_at.is_empty(),
         "the client waited out Retry-After at least once"
     );
+}
+
+/// Failure notifications on, to ops@example.com.
+fn notifying(mut settings: Value) -> Value {
+    settings["notify_on_failure"] = json!(true);
+    settings["notification_email"] = json!("ops@example.com");
+    settings
+}
+
+impl World {
+    /// The notifications written so far, oldest first.
+    async fn notifications(&self) -> Vec<Notification> {
+        let mut list = self.store.recent_notifications(100).await.unwrap();
+        list.reverse();
+        list
+    }
+
+    /// Runs what an admin's "run" command asks for now.
+    async fn run_now(&self) -> Vec<steward_store::Cycle> {
+        self.store
+            .send_command(&self.app.id, JobCommand::Run)
+            .await
+            .unwrap();
+        self.run().await
+    }
+}
+
+#[tokio::test]
+async fn a_quarantine_is_told_once_and_again_only_when_its_reason_changes() {
+    let w = World::new(notifying(json!({}))).await;
+    for name in ["u1", "u2"] {
+        let id = w.user(name, None).await;
+        w.assign(&id, MemberType::User).await;
+    }
+    *w.host.connector.lock().unwrap() = client(&w.fake, "wrong-token");
+    let cycles = w.run().await;
+    assert_eq!(cycles[0].status, "quarantined", "{:?}", cycles[0]);
+    let sent = w.notifications().await;
+    assert_eq!(sent.len(), 1, "{sent:#?}");
+    let n = &sent[0];
+    assert_eq!(n.kind, NotificationKind::Quarantined);
+    assert_eq!(n.recipient, "ops@example.com");
+    assert_eq!(n.subject, "Steward: HR is in quarantine");
+    let q = w.store.job(&w.app.id).await.unwrap().quarantine.unwrap();
+    for part in [
+        "ENG-AUTH",
+        q.reason.as_str(),
+        "Next attempt:",
+        "Test Connection",
+        &format!("/applications/{}", w.app.id),
+    ] {
+        assert!(n.body.contains(part), "{part:?} missing from:\n{}", n.body);
+    }
+
+    // Retried with the same reason (twice): nothing new to tell.
+    for _ in 0..2 {
+        let cycles = w.run_now().await;
+        assert_eq!(cycles[0].status, "quarantined");
+    }
+    let q = w.store.job(&w.app.id).await.unwrap().quarantine.unwrap();
+    assert_eq!((q.code.as_str(), q.attempts), ("ENG-AUTH", 3));
+    assert_eq!(w.notifications().await.len(), 1);
+
+    // Another reason: the application stops answering. Told once.
+    *w.host.connector.lock().unwrap() = Arc::new(
+        ScimClient::with_options(
+            "http://127.0.0.1:1/scim/v2",
+            TOKEN,
+            ScimOptions {
+                backoff_base_ms: 1,
+                backoff_cap_ms: 5,
+                timeout_ms: 2000,
+                ..ScimOptions::default()
+            },
+        )
+        .unwrap(),
+    );
+    for _ in 0..2 {
+        let cycles = w.run_now().await;
+        assert_eq!(cycles[0].status, "quarantined");
+    }
+    let sent = w.notifications().await;
+    assert_eq!(sent.len(), 2, "{sent:#?}");
+    assert_eq!(sent[1].kind, NotificationKind::QuarantineReasonChanged);
+    assert!(sent[1].body.contains("ENG-UNREACHABLE"), "{}", sent[1].body);
+    assert!(sent[1].body.contains("it was ENG-AUTH"), "{}", sent[1].body);
+
+    // Fixed: the job leaves quarantine; a failed object afterwards is retried, never told.
+    *w.host.connector.lock().unwrap() = client(&w.fake, TOKEN);
+    let cycles = w.run_now().await;
+    assert_eq!(cycles[0].status, "completed", "{:?}", cycles[0]);
+    let id = w.user("u3", None).await;
+    w.fake.fail_next(3, 500);
+    w.assign(&id, MemberType::User).await;
+    let cycles = w.run().await;
+    assert_eq!(cycles[0].counters.failed, 1, "{:?}", cycles[0]);
+    assert_eq!(w.notifications().await.len(), 2);
+
+    // A new quarantine after leaving the last one is a new event.
+    *w.host.connector.lock().unwrap() = client(&w.fake, "wrong-token");
+    w.run_now().await;
+    let sent = w.notifications().await;
+    assert_eq!(sent.len(), 3);
+    assert_eq!(sent[2].kind, NotificationKind::Quarantined);
+}
+
+#[tokio::test]
+async fn held_deletes_are_told_when_they_begin_to_be_held() {
+    let w = World::new(notifying(json!({"deletion_threshold": 2}))).await;
+    let assign_three = |prefix: &'static str| {
+        let w = &w;
+        async move {
+            let mut ids = Vec::new();
+            for i in 0..3 {
+                let id = w.user(&format!("{prefix}{i}"), None).await;
+                w.assign(&id, MemberType::User).await;
+                ids.push(id);
+            }
+            w.run().await;
+            ids
+        }
+    };
+    let ids = assign_three("a").await;
+    for id in &ids {
+        w.store.unassign(&w.app.id, id).await.unwrap();
+    }
+    let cycles = w.run().await;
+    assert_eq!(cycles.last().unwrap().status, "too_many_deletes");
+    let sent = w.notifications().await;
+    assert_eq!(sent.len(), 1, "{sent:#?}");
+    assert_eq!(sent[0].kind, NotificationKind::DeletesHeld);
+    assert_eq!(sent[0].subject, "Steward: 3 deletes held for HR");
+    for part in ["threshold of 2", "allow-deletes", "/job/staged"] {
+        assert!(sent[0].body.contains(part), "{part:?} in {}", sent[0].body);
+    }
+
+    // Later cycles still hold them (an incremental one, a periodic one): nothing new.
+    let other = w.user("late", None).await;
+    w.assign(&other, MemberType::User).await;
+    let cycles = w.run().await;
+    assert_eq!(cycles.last().unwrap().status, "too_many_deletes");
+    let cycles = w.run_now().await;
+    assert!(cycles.iter().any(|c| c.kind == "periodic"), "{cycles:?}");
+    assert_eq!(cycles.last().unwrap().status, "too_many_deletes");
+    assert_eq!(w.notifications().await.len(), 1);
+
+    // Allowed: nothing held any more. The next hold is a new event.
+    w.store
+        .send_command(&w.app.id, JobCommand::AllowDeletes)
+        .await
+        .unwrap();
+    assert_eq!(w.run().await[0].status, "completed");
+    assert_eq!(
+        w.store.job(&w.app.id).await.unwrap().deletes_held_since,
+        None
+    );
+    let ids = assign_three("b").await;
+    for id in &ids {
+        w.store.unassign(&w.app.id, id).await.unwrap();
+    }
+    w.run().await;
+    let sent = w.notifications().await;
+    assert_eq!(sent.len(), 2, "{sent:#?}");
+    assert_eq!(sent[1].kind, NotificationKind::DeletesHeld);
+}
+
+#[tokio::test]
+async fn without_notifications_turned_on_nothing_is_written() {
+    let w = World::new(json!({"notification_email": "ops@example.com"})).await;
+    let id = w.user("u1", None).await;
+    w.assign(&id, MemberType::User).await;
+    *w.host.connector.lock().unwrap() = client(&w.fake, "wrong-token");
+    assert_eq!(w.run().await[0].status, "quarantined");
+    assert!(w.notifications().await.is_empty());
 }

@@ -2,7 +2,7 @@
 //! pending command, quarantine), its cycles with counters and progress, per-object retries
 //! (escrow), disables and deletes held back by the threshold, and group members last sent.
 
-use crate::{Link, ObjectType, StoreResult};
+use crate::{Link, NewNotification, ObjectType, StoreResult};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -92,6 +92,9 @@ pub struct Job {
     /// When the last initial or periodic cycle completed.
     pub last_full_at: Option<DateTime<Utc>>,
     pub current_cycle_id: Option<String>,
+    /// Since when cycles end holding disables and deletes back (the threshold); `None` while
+    /// none are held. The notification of held deletes is sent when this becomes set.
+    pub deletes_held_since: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
 }
 
@@ -103,6 +106,10 @@ pub struct JobChange {
     pub quarantine: Option<Option<Quarantine>>,
     pub last_full_at: Option<Option<DateTime<Utc>>>,
     pub current_cycle_id: Option<Option<String>>,
+    pub deletes_held_since: Option<Option<DateTime<Utc>>>,
+    /// Notifications the change causes, written in the same transaction (none are lost nor
+    /// written twice should the process stop in between).
+    pub notifications: Vec<NewNotification>,
 }
 
 /// What a cycle did, per outcome.
@@ -188,13 +195,14 @@ pub trait JobStore: Send + Sync {
         until: DateTime<Utc>,
     ) -> StoreResult<bool>;
     async fn release_job(&self, application: &str, owner: &str) -> StoreResult<()>;
+    /// Applies `change` and adds its notifications, in one transaction.
     async fn update_job(&self, application: &str, change: JobChange) -> StoreResult<Job>;
     /// Records a command (merged with a pending one, see [`JobCommand::merge`]).
     async fn send_command(&self, application: &str, command: JobCommand) -> StoreResult<()>;
     /// Takes the pending command, leaving none.
     async fn take_command(&self, application: &str) -> StoreResult<Option<JobCommand>>;
-    /// Forgets the watermark, retries, staged deletes and quarantine; with `links`, the links
-    /// and members sent too.
+    /// Forgets the watermark, retries, staged deletes (and since when they were held) and
+    /// quarantine; with `links`, the links and members sent too.
     async fn reset_job(&self, application: &str, links: bool) -> StoreResult<()>;
 
     async fn start_cycle(&self, application: &str, kind: &str, total: u64) -> StoreResult<Cycle>;

@@ -1,7 +1,7 @@
 //! Steward's persistence layer.
 //!
 //! Callers talk to [`Store`], a set of small capability traits (admins, sessions, sign-in
-//! throttling, audit log, bearer tokens, health). Each database backend implements all of
+//! throttling, audit log, bearer tokens, tenant settings, the notification outbox, health). Each database backend implements all of
 //! them; today that is [`sqlite::SqliteStore`]. [`open`] picks the backend from the database
 //! URL, so adding PostgreSQL later touches this crate only.
 
@@ -12,6 +12,7 @@ pub mod error;
 pub mod import;
 pub mod jobs;
 pub mod model;
+pub mod notifications;
 pub mod prefilter;
 pub mod provisioning;
 pub mod sqlite;
@@ -35,6 +36,9 @@ pub use jobs::{
     Cycle, CycleCounters, Escrow, Failed, Job, JobChange, JobCommand, JobStore, Quarantine, Staged,
 };
 pub use model::*;
+pub use notifications::{
+    NewNotification, Notification, NotificationKind, NotificationStore, TenantSettingsStore,
+};
 pub use prefilter::{JsonPath, Prefilter, TextOp};
 pub use provisioning::{
     ActivityBucket, ActivityKind, Link, LogEntry, LogQuery, NewLogEntry, ProvisioningStore,
@@ -290,6 +294,8 @@ pub trait Store:
     + ApiTokenStore
     + ProvisioningStore
     + JobStore
+    + TenantSettingsStore
+    + NotificationStore
     + ChangeFeed
     + Health
 {
@@ -307,6 +313,8 @@ impl<T> Store for T where
         + ApiTokenStore
         + ProvisioningStore
         + JobStore
+        + TenantSettingsStore
+        + NotificationStore
         + ChangeFeed
         + Health
 {

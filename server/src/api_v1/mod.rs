@@ -1,5 +1,5 @@
 //! The admin REST API under `/api/v1`: everything the portal does with enterprise
-//! applications, for automation. Callers authenticate with an admin API token
+//! applications, and the email notification settings, for automation. Callers authenticate with an admin API token
 //! (`Authorization: Bearer stw_…`); each handler only turns JSON into a call of the
 //! applications service (`steward_app::server::applications`), which the portal's server
 //! functions call too, so both authorise, validate and audit the same way.
@@ -24,6 +24,7 @@ use serde::Deserialize;
 use steward_app::api::ProvisioningSettings;
 use steward_app::error::{AppError, ErrorCode};
 use steward_app::server::applications::{self as service, GeneralChange};
+use steward_app::server::notifications as email;
 use steward_app::server::provisioning as jobs;
 use steward_app::server::{middleware, Actor, ClientIp, OperationId, PortalState};
 use steward_gallery::{AppMappings, ObjectType};
@@ -67,6 +68,9 @@ pub fn router(state: PortalState) -> Router {
             "/applications/{id}/assignments/{principal}",
             delete(unassign),
         )
+        .route("/settings/email", get(email_settings))
+        .route("/settings/email/smtp", axum::routing::put(save_smtp))
+        .route("/settings/email/test", post(test_email))
         .fallback(not_found)
         .layer(axum::middleware::from_fn(middleware::operation_context))
         .with_state(state)
@@ -563,4 +567,66 @@ async fn unassign(
 ) -> ApiResult<StatusCode> {
     service::unassign(&state, &actor, &id, &principal).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+async fn email_settings(
+    State(state): State<PortalState>,
+    ApiActor(actor): ApiActor,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(email::email_settings(&state, &actor).await?))
+}
+
+/// The SMTP settings as JSON: the port a number, the sign-in optional.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SmtpBody {
+    host: String,
+    #[serde(default)]
+    port: Option<u16>,
+    #[serde(default)]
+    security: Option<String>,
+    #[serde(default)]
+    username: Option<String>,
+    /// Left out or empty: the stored one.
+    #[serde(default)]
+    password: Option<String>,
+    from: String,
+}
+
+impl From<SmtpBody> for steward_app::api::SmtpForm {
+    fn from(b: SmtpBody) -> Self {
+        steward_app::api::SmtpForm {
+            host: b.host,
+            port: b.port.map(|p| p.to_string()).unwrap_or_default(),
+            security: b.security.unwrap_or_else(|| "starttls".into()),
+            username: b.username.unwrap_or_default(),
+            password: b.password.unwrap_or_default(),
+            from: b.from,
+        }
+    }
+}
+
+async fn save_smtp(
+    State(state): State<PortalState>,
+    ApiActor(actor): ApiActor,
+    Body(body): Body<SmtpBody>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(email::save_smtp(&state, &actor, body.into()).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TestEmailBody {
+    to: String,
+    smtp: SmtpBody,
+}
+
+async fn test_email(
+    State(state): State<PortalState>,
+    ApiActor(actor): ApiActor,
+    Body(body): Body<TestEmailBody>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(
+        email::send_test_email(&state, &actor, body.smtp.into(), &body.to).await?,
+    ))
 }

@@ -66,7 +66,7 @@ pub fn document() -> Value {
         "info": {
             "title": "Steward admin API",
             "version": "1",
-            "description": "Enterprise applications for automation: create from the gallery, credentials, Test Connection, settings, attribute mappings, scoping filters and assignments. Authenticate with an admin API token (Settings → API tokens, or `steward api-token create --name NAME --role ROLE`) as `Authorization: Bearer <token>`. Every change is in the audit log under `api-token:<name>`."
+            "description": "Enterprise applications for automation: create from the gallery, credentials, Test Connection, settings, attribute mappings, scoping filters and assignments; the email notifications' SMTP server. Authenticate with an admin API token (Settings → API tokens, or `steward api-token create --name NAME --role ROLE`) as `Authorization: Bearer <token>`. Every change is in the audit log under `api-token:<name>`."
         },
         "servers": [{ "url": "/api/v1" }],
         "security": [{ "bearer": [] }],
@@ -227,6 +227,22 @@ pub fn document() -> Value {
                 "delete": { "operationId": "unassign", "summary": "Removes an assignment",
                     "responses": responses(("204", no_content("Removed.")), &["404"]) }
             },
+            "/settings/email": { "get": {
+                "operationId": "emailSettings", "summary": "The SMTP server notifications are sent through (never its password) and the last notifications with their delivery",
+                "responses": responses(("200", ok("The settings and notifications.", reference("EmailSettings"))), &[])
+            }},
+            "/settings/email/smtp": { "put": {
+                "operationId": "saveSmtp", "summary": "Sets the SMTP server; notifications waiting for one are sent at once",
+                "requestBody": body(reference("SmtpInput")),
+                "responses": responses(("200", ok("The settings as saved.", reference("SmtpSettings"))), &["422"])
+            }},
+            "/settings/email/test": { "post": {
+                "operationId": "sendTestEmail", "summary": "Sends a test email with the given SMTP settings (a password left out: the stored one), without saving them",
+                "requestBody": body(json!({ "type": "object", "required": ["to", "smtp"], "additionalProperties": false, "properties": {
+                    "to": { "type": "string", "format": "email" }, "smtp": reference("SmtpInput") } })),
+                "responses": responses(("200", ok("The outcome; `ok` false says what went wrong and what to check.", json!({ "type": "object", "properties": {
+                    "ok": { "type": "boolean" }, "message": { "type": "string" } } }))), &["422"])
+            }},
             "/openapi.json": { "get": {
                 "operationId": "openapi", "summary": "This document", "security": [],
                 "responses": { "200": { "description": "OpenAPI 3.1" } }
@@ -247,6 +263,25 @@ fn schemas() -> Value {
             "message": string,
             "operation_id": string,
             "fields": { "type": "array", "items": { "type": "object", "properties": { "field": string, "message": string } } } } } } },
+        "SmtpInput": { "type": "object", "required": ["host", "from"], "additionalProperties": false, "properties": {
+            "host": string, "port": { "type": "integer", "minimum": 1, "maximum": 65535, "description": "Default: 587 for starttls, 465 for tls, 25 for none." },
+            "security": { "enum": ["starttls", "tls", "none"], "default": "starttls" },
+            "username": { "type": "string", "description": "Signs in when set." },
+            "password": { "type": "string", "description": "Stored encrypted, never returned; left out or empty keeps the stored one." },
+            "from": { "type": "string", "examples": ["Steward <steward@example.com>"] } } },
+        "SmtpSettings": { "type": "object", "properties": {
+            "configured": { "type": "boolean" }, "host": string, "port": { "type": ["integer", "null"] },
+            "security": { "enum": ["starttls", "tls", "none", ""] }, "username": string,
+            "password_set": { "type": "boolean" }, "from": string } },
+        "EmailSettings": { "type": "object", "properties": {
+            "smtp": { "$ref": "#/components/schemas/SmtpSettings" },
+            "notifications": { "type": "array", "description": "The newest first.", "items": { "type": "object", "properties": {
+                "id": string, "application_id": string, "application": string,
+                "kind": { "type": "string", "examples": ["Entered quarantine", "Quarantine reason changed", "Deletes held"] },
+                "recipient": string, "subject": string, "created_at": { "type": "string", "format": "date-time" },
+                "state": { "enum": ["sent", "pending", "waiting", "retrying"] },
+                "sent_at": { "type": ["string", "null"], "format": "date-time" }, "attempts": { "type": "integer" },
+                "next_attempt_at": { "type": "string", "format": "date-time" }, "last_error": { "type": ["string", "null"] } } } } } },
         "Cycle": { "type": "object", "properties": {
             "id": string, "application_id": string,
             "kind": { "enum": ["initial", "incremental", "periodic", "dry_run"] },

@@ -13,7 +13,7 @@ use sqlx::Row;
 
 const JOB_COLUMNS: &str = "application_id, paused, watermark, lease_owner, lease_until, command,
     quarantine_reason, quarantine_code, quarantine_since, quarantine_attempts, next_attempt_at,
-    last_full_at, current_cycle_id, updated_at";
+    last_full_at, current_cycle_id, deletes_held_since, updated_at";
 
 fn job_from(row: &SqliteRow) -> StoreResult<Job> {
     let command: Option<String> = row.try_get("command")?;
@@ -44,6 +44,7 @@ fn job_from(row: &SqliteRow) -> StoreResult<Job> {
         quarantine,
         last_full_at: row.try_get("last_full_at")?,
         current_cycle_id: row.try_get("current_cycle_id")?,
+        deletes_held_since: row.try_get("deletes_held_since")?,
         updated_at: row.try_get("updated_at")?,
     })
 }
@@ -173,7 +174,16 @@ impl JobStore for SqliteStore {
     }
 
     async fn update_job(&self, application: &str, change: JobChange) -> StoreResult<Job> {
-        let mut job = self.job(application).await?;
+        self.ensure_job(application).await?;
+        // Read and write in one transaction: the notifications go in with the change.
+        let mut tx = self.write_tx().await?;
+        let row = sqlx::query(&format!(
+            "SELECT {JOB_COLUMNS} FROM provisioning_jobs WHERE application_id = ?"
+        ))
+        .bind(application)
+        .fetch_one(&mut *tx)
+        .await?;
+        let mut job = job_from(&row)?;
         if let Some(paused) = change.paused {
             job.paused = paused;
         }
@@ -189,12 +199,16 @@ impl JobStore for SqliteStore {
         if let Some(cycle) = change.current_cycle_id {
             job.current_cycle_id = cycle;
         }
+        if let Some(since) = change.deletes_held_since {
+            job.deletes_held_since = since;
+        }
         job.updated_at = Utc::now();
         let q = job.quarantine.as_ref();
         sqlx::query(
             "UPDATE provisioning_jobs SET paused = ?, watermark = ?, quarantine_reason = ?,
                  quarantine_code = ?, quarantine_since = ?, quarantine_attempts = ?,
-                 next_attempt_at = ?, last_full_at = ?, current_cycle_id = ?, updated_at = ?
+                 next_attempt_at = ?, last_full_at = ?, current_cycle_id = ?,
+                 deletes_held_since = ?, updated_at = ?
              WHERE application_id = ?",
         )
         .bind(job.paused)
@@ -206,10 +220,18 @@ impl JobStore for SqliteStore {
         .bind(q.map(|q| q.next_attempt_at))
         .bind(job.last_full_at)
         .bind(&job.current_cycle_id)
+        .bind(job.deletes_held_since)
         .bind(job.updated_at)
         .bind(application)
-        .execute(&self.writer)
+        .execute(&mut *tx)
         .await?;
+        for n in &change.notifications {
+            Self::insert_notification(&mut tx, n, job.updated_at).await?;
+        }
+        tx.commit().await?;
+        if !change.notifications.is_empty() {
+            self.notifications_committed();
+        }
         Ok(job)
     }
 
@@ -258,7 +280,8 @@ impl JobStore for SqliteStore {
         sqlx::query(
             "UPDATE provisioning_jobs SET watermark = 0, quarantine_reason = NULL,
                  quarantine_code = NULL, quarantine_since = NULL, quarantine_attempts = 0,
-                 next_attempt_at = NULL, last_full_at = NULL, updated_at = ?
+                 next_attempt_at = NULL, last_full_at = NULL, deletes_held_since = NULL,
+                 updated_at = ?
              WHERE application_id = ?",
         )
         .bind(Utc::now())

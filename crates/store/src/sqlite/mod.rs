@@ -24,6 +24,7 @@ mod directory;
 mod import;
 mod jobs;
 mod log;
+mod notifications;
 mod provisioning;
 mod tokens;
 
@@ -35,6 +36,8 @@ pub struct SqliteStore {
     writer: SqlitePool,
     /// The newest change-feed sequence number, sent after each commit.
     changes: std::sync::Arc<tokio::sync::watch::Sender<i64>>,
+    /// Ticks after each committed notification, for the sender to wake.
+    outbox: std::sync::Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 impl SqliteStore {
@@ -79,10 +82,12 @@ impl SqliteStore {
             .fetch_one(&pool)
             .await?;
         let (tx, _) = tokio::sync::watch::channel(latest);
+        let (outbox, _) = tokio::sync::watch::channel(0);
         Ok(Self {
             pool,
             writer,
             changes: std::sync::Arc::new(tx),
+            outbox: std::sync::Arc::new(outbox),
         })
     }
 
