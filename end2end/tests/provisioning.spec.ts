@@ -1,5 +1,7 @@
 import { APIRequestContext, Browser, expect, Page, request as playwrightRequest, test } from "@playwright/test";
-import { execFileSync } from "node:child_process";
+import { ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
 import { baseURL } from "../playwright.config";
 import { freePort, hydrated, shot, signIn, targets } from "./fixtures";
 
@@ -71,11 +73,33 @@ async function application(api: APIRequestContext, name: string, url: string, se
   return id;
 }
 
+/** Python's aiosmtpd on `port`, delivering every message into a Maildir under `dir`. */
+function smtpServer(port: number, dir: string): ChildProcess {
+  const venv = process.env.SCIM_TARGETS_VENV ?? `${homedir()}/.cache/scim-targets/venv`;
+  return spawn(`${venv}/bin/python`, ["-m", "aiosmtpd", "-n", "-l", `127.0.0.1:${port}`, "-c", "aiosmtpd.handlers.Mailbox", `${dir}/mail`], {
+    stdio: "ignore",
+  });
+}
+
+/** The messages delivered so far. */
+function mails(dir: string): string[] {
+  const out: string[] = [];
+  for (const sub of ["new", "cur"]) {
+    try {
+      for (const f of readdirSync(`${dir}/mail/${sub}`)) out.push(readFileSync(`${dir}/mail/${sub}/${f}`, "utf8"));
+    } catch {
+      // No message yet.
+    }
+  }
+  return out;
+}
+
 test("two admins watch provisioning live; on demand shows its steps; a wrong token quarantines", async ({ page, browser }) => {
   test.setTimeout(240_000);
   const port = await freePort();
   const pid = execFileSync(`${targets()}/scim2-server/start.sh`, [String(port), "--token", "right-token"]).toString().trim();
   const stamp = Date.now();
+  let smtp: ChildProcess | undefined;
   try {
     await signIn(page);
     await expect(page.getByTestId("signed-in-admin")).toBeVisible();
@@ -98,6 +122,24 @@ test("two admins watch provisioning live; on demand shows its steps; a wrong tok
       await expect(p.getByTestId("log-row")).toHaveCount(0);
     }
     await shot(page, "provisioning-off");
+
+    // Provision on demand before anything runs: search, select, and the steps appear one by
+    // one; the action step opens on the request sent and the answer.
+    await page.getByLabel("User or group to provision").fill(`Person p${stamp}-0003`);
+    await page.getByTestId("on-demand-candidates").getByRole("button", { name: "Select" }).first().click();
+    await page.getByTestId("on-demand-go").click();
+    await expect(page.getByTestId("on-demand-result")).toContainText("Create: success");
+    const run = page.getByTestId("on-demand-run");
+    for (const step of ["Import from the directory", "Determine if in scope", "Match in the application", "Perform action"]) {
+      await expect(run).toContainText(step);
+    }
+    await page.locator("[data-step=action] summary").click();
+    await expect(page.locator("[data-step=action] .json")).toContainText(`p${stamp}-0003@example.com`);
+    await expect(page.locator("[data-step=action] .json")).toContainText('"response"');
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await shot(page, "provision-on-demand-steps");
+    // The other admin sees its log entry arrive.
+    await expect(other.getByTestId("log-row").first()).toContainText(`Person p${stamp}-0003`);
 
     // The first admin turns provisioning on, after reading what it will do.
     await page.getByRole("button", { name: "Turn on…" }).click();
@@ -146,20 +188,6 @@ test("two admins watch provisioning live; on demand shows its steps; a wrong tok
       await expect(p.getByTestId("log-row").filter({ hasText: "Update" }).first()).toContainText("Renamed Person", { timeout: 20_000 });
     }
 
-    // Provision on demand: search, select, and the steps appear; the action step opens to
-    // show the request sent.
-    await page.getByLabel("User or group to provision").fill(`Person p${stamp}-0003`);
-    await page.getByTestId("on-demand-candidates").getByRole("button", { name: "Select" }).first().click();
-    await page.getByTestId("on-demand-go").click();
-    const steps = page.getByTestId("on-demand-step");
-    await expect(steps.first()).toContainText("Import from the directory");
-    await expect(page.getByTestId("on-demand-result")).toContainText("Other: skipped");
-    await expect(page.getByTestId("on-demand-run")).toContainText("Determine if in scope");
-    await expect(page.getByTestId("on-demand-run")).toContainText("Match in the application");
-    await page.locator("[data-step=action] summary").click();
-    await page.getByTestId("on-demand").scrollIntoViewIfNeeded();
-    await shot(page, "provision-on-demand-steps");
-
     // The logs page: filtered to this application and to updates; an entry opens with tabs.
     await page.goto(`/provisioning-logs?app=${id}&action=update`);
     await hydrated(page);
@@ -185,8 +213,30 @@ test("two admins watch provisioning live; on demand shows its steps; a wrong tok
     await expect(page.getByTestId("activity-chart")).toBeVisible();
     await shot(page, "overview");
 
-    // A wrong token: the job is quarantined and says why.
+    // Email through a real SMTP server, configured in Settings.
+    const smtpPort = await freePort();
+    const maildir = mkdtempSync(`${tmpdir()}/steward-mail-`);
+    smtp = smtpServer(smtpPort, maildir);
+    await page.goto("/settings");
+    await hydrated(page);
+    const card = page.getByTestId("email-notifications");
+    await card.getByLabel("SMTP host").fill("127.0.0.1");
+    await card.getByLabel("Security").selectOption("none");
+    await card.getByLabel("Port").fill(String(smtpPort));
+    await card.getByLabel("From address").fill("Steward <steward@example.com>");
+    await expect(async () => {
+      await card.getByRole("button", { name: "Save" }).click();
+      await expect(card.getByText("SMTP settings saved")).toBeVisible({ timeout: 2_000 });
+    }).toPass({ timeout: 20_000 });
+
+    // A wrong token: the job is quarantined, says why, and the application's notification
+    // address gets one email (not one per user, not one per attempt).
     const broken = await application(api, `Broken ${stamp}`, `http://127.0.0.1:${port}/v2`, "wrong-token");
+    const current = await (await api.get(`/api/v1/applications/${broken}`)).json();
+    const notify = await api.put(`/api/v1/applications/${broken}/settings`, {
+      data: { version: current.version, settings: { ...current.settings, notify_on_failure: true, notification_email: "ops@example.com" } },
+    });
+    expect(notify.status()).toBe(200);
     await page.goto(`/applications/${broken}/provisioning`);
     await hydrated(page);
     await page.getByRole("button", { name: "Turn on…" }).click();
@@ -195,10 +245,22 @@ test("two admins watch provisioning live; on demand shows its steps; a wrong tok
     await expect(page.getByTestId("quarantine")).toContainText("ENG-AUTH");
     await expect(page.getByTestId("quarantine")).toContainText("Next attempt");
     await shot(page, "provisioning-quarantined");
+    await expect.poll(() => mails(maildir).length, { timeout: 30_000 }).toBe(1);
+    expect(mails(maildir)[0]).toContain(`Broken ${stamp}`);
+    expect(mails(maildir)[0]).toContain("ops@example.com");
+    // Another attempt fails the same way: still one email.
+    const attempts = Number((await (await api.get(`/api/v1/applications/${broken}/job`)).json()).quarantine.attempts);
+    expect((await api.post(`/api/v1/applications/${broken}/job/run`)).status()).toBe(200);
+    await expect
+      .poll(async () => Number((await (await api.get(`/api/v1/applications/${broken}/job`)).json()).quarantine?.attempts ?? 0), { timeout: 30_000 })
+      .toBeGreaterThan(attempts);
+    await page.waitForTimeout(3_000);
+    expect(mails(maildir)).toHaveLength(1);
     await page.goto("/");
     await expect(page.getByTestId("application-state").first()).toContainText(`Broken ${stamp}`);
     await other.context().close();
   } finally {
+    smtp?.kill();
     execFileSync("kill", [pid]);
   }
 });

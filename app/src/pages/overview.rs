@@ -241,7 +241,8 @@ fn ActivityChart(points: Vec<ActivityPoint>, hours: u32) -> impl IntoView {
             let x = left + f64::from(h) * slot;
             let t = start + Duration::hours(i64::from(h));
             let label = if hours <= 24 { t.format("%H:00").to_string() } else { t.format("%a %d").to_string() };
-            view! { <text class="axis" x=format!("{x:.1}") y=format!("{}", height - 6.0) text-anchor="middle">{label}</text> }
+            let anchor = if h == 0 { "start" } else if h == hours { "end" } else { "middle" };
+            view! { <text class="axis" x=format!("{x:.1}") y=format!("{}", height - 6.0) text-anchor=anchor>{label}</text> }
         })
         .collect();
     let empty = totals.iter().all(|t| *t == 0);

@@ -49,11 +49,12 @@ fn ProvisioningView(job: JobView, rows: Vec<LogRow>) -> impl IntoView {
     let after = rows.first().map_or(0, |r| r.id);
     let status = RwSignal::new(job);
     let entries = RwSignal::new(rows);
-    let gap = RwSignal::new(false);
     let url_id = id.clone();
     let connection = listen(
         move || format!("/api/live?view=app&logs=1&app={url_id}&after={after}"),
-        &["status", "log", "gap"],
+        // This list only shows the latest entries, so a gap (more arrived than it shows)
+        // changes nothing here.
+        &["status", "log"],
         move |event, data| match event {
             "status" => {
                 if let Ok(v) = serde_json::from_str::<JobView>(&data) {
@@ -70,7 +71,6 @@ fn ProvisioningView(job: JobView, rows: Vec<LogRow>) -> impl IntoView {
                     });
                 }
             }
-            "gap" => gap.set(true),
             _ => {}
         },
     );
@@ -87,7 +87,7 @@ fn ProvisioningView(job: JobView, rows: Vec<LogRow>) -> impl IntoView {
         <AppTabs id=id.clone() active="provisioning"/>
         <StatusCard status/>
         <ControlsCard id=id.clone() status/>
-        <RecentCard id=id.clone() entries gap/>
+        <RecentCard id=id.clone() entries/>
         <OnDemandCard id=id.clone()/>
     }
 }
@@ -461,16 +461,13 @@ pub fn LogLine(row: LogRow) -> impl IntoView {
 }
 
 #[component]
-fn RecentCard(id: String, entries: RwSignal<Vec<LogRow>>, gap: RwSignal<bool>) -> impl IntoView {
+fn RecentCard(id: String, entries: RwSignal<Vec<LogRow>>) -> impl IntoView {
     view! {
         <section class="card" data-testid="recent-logs">
             <div class="card-head">
                 <h2>"Latest provisioning log entries"</h2>
                 <a href=format!("/provisioning-logs?app={id}")>"All entries for this application"</a>
             </div>
-            {move || gap.get().then(|| view! {
-                <p class="notice">"More entries arrived than this list shows. " <a href=format!("/provisioning-logs?app={id}")>"Open the logs"</a> " to see them all."</p>
-            })}
             {move || {
                 let list = entries.get();
                 if list.is_empty() {
