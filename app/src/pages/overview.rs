@@ -142,8 +142,11 @@ fn JobsCard(initial: Vec<JobView>) -> impl IntoView {
     }
 }
 
-/// The chart's series: name, colour class, value of a point.
-const SERIES: [(&str, &str, fn(&ActivityPoint) -> u64); 4] = [
+/// A series of the chart: name, colour class, value of a point.
+type Series = (&'static str, &'static str, fn(&ActivityPoint) -> u64);
+
+/// The chart's series.
+const SERIES: [Series; 4] = [
     ("Created", "bar-created", |p| p.created),
     ("Updated", "bar-updated", |p| p.updated),
     ("Disabled or deleted", "bar-removed", |p| p.removed),

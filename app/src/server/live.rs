@@ -162,12 +162,7 @@ impl Live {
             }
         }
         tokio::time::sleep(SETTLE).await;
-        loop {
-            match self.events.try_recv() {
-                Ok(_) | Err(TryRecvError::Lagged(_)) => continue,
-                Err(_) => break,
-            }
-        }
+        while let Ok(_) | Err(TryRecvError::Lagged(_)) = self.events.try_recv() {}
     }
 
     /// Reads what changed and queues its events.

@@ -180,7 +180,7 @@ pub async fn page(
     let more = entries.len() > limit as usize;
     entries.truncate(limit as usize);
     let mut applications: Vec<(String, String)> = names.clone().into_iter().collect();
-    applications.sort_by(|a, b| a.1.to_lowercase().cmp(&b.1.to_lowercase()));
+    applications.sort_by_key(|a| a.1.to_lowercase());
     Ok(LogPage {
         next_before: if more {
             entries.last().map(|e| e.id)

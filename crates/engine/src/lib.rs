@@ -175,7 +175,10 @@ pub struct RunOptions {
 /// Receives each step of a run as it happens, with the object it is about (type, directory
 /// id): a group's on-demand run provisions its members first.
 #[derive(Clone)]
-pub struct StepSink(pub std::sync::Arc<dyn Fn(ObjectType, &str, &Step) + Send + Sync>);
+pub struct StepSink(pub std::sync::Arc<StepFn>);
+
+/// What a [`StepSink`] calls: the object's type and directory id, and the step.
+pub type StepFn = dyn Fn(ObjectType, &str, &Step) + Send + Sync;
 
 impl StepSink {
     pub fn new(f: impl Fn(ObjectType, &str, &Step) + Send + Sync + 'static) -> StepSink {
