@@ -1,13 +1,14 @@
 //! Steward's persistence layer.
 //!
 //! Callers talk to [`Store`], a set of small capability traits (admins, sessions, sign-in
-//! throttling, audit log, bearer tokens, health). Each database backend implements all of
-//! them; today that is [`sqlite::SqliteStore`]. [`open`] picks the backend from the database
-//! URL, so adding PostgreSQL later touches this crate only.
+//! throttling, audit log, bearer tokens, embed tokens, health). Each database backend
+//! implements all of them; today that is [`sqlite::SqliteStore`]. [`open`] picks the backend
+//! from the database URL, so adding PostgreSQL later touches this crate only.
 
 pub mod application;
 pub mod custom;
 pub mod directory;
+pub mod embed;
 pub mod error;
 pub mod import;
 pub mod jobs;
@@ -29,6 +30,7 @@ pub use custom::{
     STEWARD_USER_EXTENSION,
 };
 pub use directory::*;
+pub use embed::{EmbedToken, EmbedTokenStore, NewEmbedToken, EMBED_TOKEN_TOUCH_INTERVAL};
 pub use error::{StoreError, StoreResult};
 pub use import::{DirectoryImport, UserWrite};
 pub use jobs::{
@@ -285,6 +287,7 @@ pub trait Store:
     + ApplicationStore
     + ScimTokenStore
     + ApiTokenStore
+    + EmbedTokenStore
     + ProvisioningStore
     + JobStore
     + ChangeFeed
@@ -302,6 +305,7 @@ impl<T> Store for T where
         + ApplicationStore
         + ScimTokenStore
         + ApiTokenStore
+        + EmbedTokenStore
         + ProvisioningStore
         + JobStore
         + ChangeFeed
