@@ -16,9 +16,10 @@ use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
 use leptos_router::hooks::use_params_map;
 
-/// How long after the server refused the stream the page reloads itself.
+/// How long after the server refused the stream the page asks whether its link still works
+/// (and between further tries while the answer is neither yes nor no).
 #[cfg(feature = "hydrate")]
-const RELOAD_AFTER_SECS: u64 = 15;
+const RECHECK_AFTER_SECS: u64 = 5;
 
 #[component]
 pub fn EmbedPage() -> impl IntoView {
@@ -95,43 +96,96 @@ fn EmbedBoard(token: String, board: EmbedDashboard) -> impl IntoView {
             _ => {}
         },
     );
-    // A stream the server refused (the link was revoked, or the database failed for a
-    // moment): reload in a while, which shows either the dashboard again or that the link is
-    // no longer valid. A wall screen needs nobody to press reload.
+    // The server refused the stream: the link was revoked, or the database failed for a
+    // moment. Ask until it is clear which: a revoked link replaces everything with the message
+    // in place (a reload would be a 404 no site may frame, which the browser shows as a broken
+    // frame); a working one reloads to go live again. A wall screen needs nobody to press
+    // reload.
+    let revoked = RwSignal::new(false);
     #[cfg(feature = "hydrate")]
+    Effect::new({
+        let token = token.clone();
+        let shown = Shown {
+            jobs,
+            failures,
+            revoked,
+            loaded_at: js_sys::Date::now(),
+        };
+        move |_| {
+            if connection.get() == Connection::Closed {
+                recheck(token.clone(), shown);
+            }
+        }
+    });
     Effect::new(move |_| {
-        if connection.get() == Connection::Closed {
-            set_timeout(
-                || {
-                    let _ = window().location().reload();
-                },
-                std::time::Duration::from_secs(RELOAD_AFTER_SECS),
-            );
+        if revoked.get() {
+            jobs.set(Vec::new());
+            failures.set(Vec::new());
         }
     });
     view! {
         <Title text=format!("{title} · provisioning status")/>
-        <main class=if all { "embed embed-all" } else { "embed" } data-testid="embed-dashboard"
-            data-scope=if all { "all" } else { "application" }>
-            <header class="embed-head">
-                <h1 class="embed-title">{title}</h1>
-                <LiveBadge connection/>
-            </header>
-            {move || (connection.get() == Connection::Closed).then(|| view! {
-                <p class="embed-note" role="status">"This dashboard stopped updating; it reloads by itself in a moment."</p>
-            })}
-            {move || {
-                let list = jobs.get();
-                if list.is_empty() {
-                    view! { <p class="muted">"No applications yet."</p> }.into_any()
-                } else {
-                    list.into_iter().map(|job| view! { <EmbedJob job all/> }).collect_view().into_any()
-                }
-            }}
-            <EmbedFailures failures all/>
-            <footer class="embed-foot">"Steward · read-only provisioning status"</footer>
-        </main>
+        <Show when=move || !revoked.get() fallback=|| view! { <EmbedInvalid/> }>
+            <main class=if all { "embed embed-all" } else { "embed" } data-testid="embed-dashboard"
+                data-scope=if all { "all" } else { "application" }>
+                <header class="embed-head">
+                    <h1 class="embed-title">{title.clone()}</h1>
+                    <LiveBadge connection/>
+                </header>
+                {move || (connection.get() == Connection::Closed).then(|| view! {
+                    <p class="embed-note" role="status">"This dashboard stopped updating; it tries again by itself."</p>
+                })}
+                {move || {
+                    let list = jobs.get();
+                    if list.is_empty() {
+                        view! { <p class="muted">"No applications yet."</p> }.into_any()
+                    } else {
+                        list.into_iter().map(|job| view! { <EmbedJob job all/> }).collect_view().into_any()
+                    }
+                }}
+                <EmbedFailures failures all/>
+                <footer class="embed-foot">"Steward · read-only provisioning status"</footer>
+            </main>
+        </Show>
     }
+}
+
+/// What the dashboard shows, for [`recheck`].
+#[cfg(feature = "hydrate")]
+#[derive(Clone, Copy)]
+struct Shown {
+    jobs: RwSignal<Vec<JobView>>,
+    failures: RwSignal<Vec<LogRow>>,
+    revoked: RwSignal<bool>,
+    /// When the page loaded (ms since the epoch).
+    loaded_at: f64,
+}
+
+/// After [`RECHECK_AFTER_SECS`], asks whether the link still opens the dashboard. Revoked
+/// (404): the page says so. Open: the page reloads to go live again, at most once a minute
+/// (a proxy that refuses event streams must not make it reload in a loop; until then it
+/// shows what it was told and asks again). Any other answer: asks again.
+#[cfg(feature = "hydrate")]
+fn recheck(token: String, shown: Shown) {
+    set_timeout(
+        move || {
+            leptos::task::spawn_local(async move {
+                match embed_view(token.clone()).await {
+                    Ok(_) if js_sys::Date::now() - shown.loaded_at >= 60_000.0 => {
+                        let _ = window().location().reload();
+                    }
+                    Ok(board) => {
+                        shown.jobs.set(board.jobs);
+                        shown.failures.set(board.failures);
+                        recheck(token, shown);
+                    }
+                    Err(e) if e.code == ErrorCode::NotFound => shown.revoked.set(true),
+                    Err(_) => recheck(token, shown),
+                }
+            });
+        },
+        std::time::Duration::from_secs(RECHECK_AFTER_SECS),
+    );
 }
 
 /// A short time for a small frame: the day and minute, in UTC (the same text on the server
