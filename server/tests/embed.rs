@@ -396,12 +396,16 @@ async fn a_link_for_every_application_and_links_that_never_were() {
     let events = read_stream_until(&mut live, "\n\n", Duration::from_secs(10)).await;
     assert!(events.contains("event: jobs"), "{events}");
 
-    // Mistyped, made up, or not an embed token at all: the same 404, never framed.
+    // Mistyped, made up, not an embed token at all, or not the page: the same 404, never
+    // framed.
     for path in [
         format!("/embed/{}", &token[..token.len() - 1]),
         "/embed/stw_embed_made-up".to_string(),
         format!("/embed/{}", api.token),
         format!("/embed/{token}x/live"),
+        // A live token opens its page and stream, nothing else under it.
+        format!("/embed/{token}/settings"),
+        format!("/embed/{token}/"),
     ] {
         let resp = anonymous.get(server.url(&path)).send().await.unwrap();
         assert_eq!(resp.status(), 404, "{path}");

@@ -205,25 +205,42 @@ async fn lookup(state: &PortalState, token: &str) -> Result<Option<EmbedGrant>, 
         .map(|token| EmbedGrant { token_hash, token }))
 }
 
-/// The token of a path under `/embed/`: its first segment.
-fn token_in_path(path: &str) -> Option<&str> {
-    let rest = path.strip_prefix("/embed/")?;
-    let token = rest.split('/').next().unwrap_or_default();
-    (!token.is_empty()).then_some(token)
+/// What a path under `/embed/` asks for.
+#[derive(Debug, PartialEq)]
+enum EmbedPath<'a> {
+    /// `/embed/{token}`: the dashboard.
+    Page(&'a str),
+    /// `/embed/{token}/live`: its event stream.
+    Live(&'a str),
+    /// Anything else under `/embed/`: nothing is there.
+    Other,
 }
 
-/// Middleware for every path under `/embed/{token}`: a live token's origins may frame the
-/// response (its [`EmbedGrant`] goes to the handler); anything else is a plain 404 that no
-/// one may frame. Other paths pass untouched and keep the portal's `frame-ancestors 'none'`.
+/// `None` for paths outside `/embed/`.
+fn embed_path(path: &str) -> Option<EmbedPath<'_>> {
+    let rest = path.strip_prefix("/embed/")?;
+    Some(match rest.split_once('/') {
+        None if !rest.is_empty() => EmbedPath::Page(rest),
+        Some((token, "live")) if !token.is_empty() => EmbedPath::Live(token),
+        _ => EmbedPath::Other,
+    })
+}
+
+/// Middleware for every path under `/embed/`: the page and stream of a live token go on (its
+/// [`EmbedGrant`] to the handler) and the token's origins may frame the answer; anything else
+/// there is a plain 404 that no one may frame. Other paths pass untouched and keep the
+/// portal's `frame-ancestors 'none'`.
 pub async fn frame_guard(
     State(state): State<PortalState>,
     mut req: Request,
     next: Next,
 ) -> Response {
-    let Some(token) = token_in_path(req.uri().path()) else {
-        return next.run(req).await;
+    let (token, stream) = match embed_path(req.uri().path()) {
+        None => return next.run(req).await,
+        Some(EmbedPath::Page(token)) => (token, false),
+        Some(EmbedPath::Live(token)) => (token, true),
+        Some(EmbedPath::Other) => return invalid_response(false),
     };
-    let stream = req.uri().path().ends_with("/live");
     match lookup(&state, token).await {
         Ok(Some(grant)) => {
             let policy = frame_policy(&grant.token.allowed_origins);
@@ -705,15 +722,22 @@ mod tests {
     }
 
     #[test]
-    fn the_token_is_the_first_segment_under_embed() {
-        assert_eq!(token_in_path("/embed/stw_embed_x"), Some("stw_embed_x"));
-        assert_eq!(
-            token_in_path("/embed/stw_embed_x/live"),
-            Some("stw_embed_x")
-        );
-        assert_eq!(token_in_path("/embed/"), None);
-        assert_eq!(token_in_path("/embedded/x"), None);
-        assert_eq!(token_in_path("/api/embed_view"), None);
+    fn only_the_page_and_its_stream_are_under_embed() {
+        use EmbedPath::*;
+        let cases = [
+            ("/embed/stw_embed_x", Some(Page("stw_embed_x"))),
+            ("/embed/stw_embed_x/live", Some(Live("stw_embed_x"))),
+            ("/embed/stw_embed_x/", Some(Other)),
+            ("/embed/stw_embed_x/live/more", Some(Other)),
+            ("/embed/stw_embed_x/settings", Some(Other)),
+            ("/embed//live", Some(Other)),
+            ("/embed/", Some(Other)),
+            ("/embedded/x", None),
+            ("/api/embed_view", None),
+        ];
+        for (path, want) in cases {
+            assert_eq!(embed_path(path), want, "{path}");
+        }
     }
 
     #[test]
