@@ -104,8 +104,8 @@ fn invalid(error: Signal<Option<AppError>>, field: &'static str) -> impl Fn() ->
     }
 }
 
-/// The links with what each shows, who may frame it, when it was created and last used, and
-/// for live ones a confirmation before revoking.
+/// The links with their state, what each shows, who may frame it, when it was created and
+/// last used, and for live ones a confirmation before revoking.
 #[component]
 fn EmbedTokenTable(
     tokens: Vec<EmbedTokenView>,
@@ -124,7 +124,6 @@ fn EmbedTokenTable(
                     <th scope="col">"Allowed sites"</th>
                     <th scope="col">"Created"</th>
                     <th scope="col">"Last used"</th>
-                    <th scope="col">"State"</th>
                     <th scope="col"><span class="sr-only">"Actions"</span></th>
                 </tr></thead>
                 <tbody>
@@ -133,21 +132,24 @@ fn EmbedTokenTable(
                         let label = format!("Revoke {}", t.name);
                         view! {
                             <tr data-testid="embed-token" data-state=if live { "live" } else { "revoked" }>
-                                <td><strong>{t.name.clone()}</strong><br/><code class="small">{t.prefix.clone()} "…"</code></td>
+                                <td>
+                                    <strong>{t.name.clone()}</strong> " "
+                                    {if live {
+                                        view! { <span class="badge badge-ok">"Live"</span> }.into_any()
+                                    } else {
+                                        view! { <span class="badge badge-bad">"Revoked"</span> }.into_any()
+                                    }}
+                                    <br/><code class="small">{t.prefix.clone()} "…"</code>
+                                </td>
                                 <td>{t.scope.clone()}</td>
                                 <td><ul class="plain-list">{t.allowed_origins.iter().map(|o| view! { <li><code>{o.clone()}</code></li> }).collect_view()}</ul></td>
-                                <td class="nowrap">{format_time(t.created_at)}<br/><span class="muted">{t.created_by.clone().unwrap_or_default()}</span></td>
-                                <td class="nowrap">{t.last_used_at.map(format_time).unwrap_or_else(|| "Never".into())}</td>
-                                <td>{if live {
-                                    view! { <span class="badge badge-ok">"Live"</span> }.into_any()
-                                } else {
-                                    view! { <span class="badge badge-bad">"Revoked"</span> }.into_any()
-                                }}</td>
+                                <td>{format_time(t.created_at)}<br/><span class="muted">{t.created_by.clone().unwrap_or_default()}</span></td>
+                                <td>{t.last_used_at.map(format_time).unwrap_or_else(|| "Never".into())}</td>
                                 <td class="row-actions">{live.then(|| view! {
                                     <details class="confirm">
                                         <summary class="button button-quiet">"Revoke…"</summary>
                                         <div class="confirm-body">
-                                            <p>"Open dashboards stop within seconds and then show that the link is no longer valid. This cannot be undone."</p>
+                                            <p>"Open dashboards stop updating within seconds and then say that the link is no longer valid. This cannot be undone."</p>
                                             <ActionForm action=revoke>
                                                 <input type="hidden" name="id" value=t.id.clone()/>
                                                 <button type="submit" class="button button-danger" aria-label=label>"Revoke link"</button>
