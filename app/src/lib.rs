@@ -63,6 +63,8 @@ pub fn App() -> impl IntoView {
             <Routes fallback=|| view! { <NotFoundPage/> }>
                 <Route path=path!("/sign-in") view=SignInPage/>
                 <Route path=path!("/setup") view=SetupPage/>
+                // Framed by other sites: no portal layout, no navigation.
+                <Route path=path!("/embed/:token") view=EmbedPage/>
                 <ParentRoute path=path!("") view=PortalLayout>
                     <Route path=path!("") view=OverviewPage/>
                     <Route path=path!("users") view=UsersPage/>
@@ -86,6 +88,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("settings/expression-builder") view=ExpressionBuilderPage/>
                     <Route path=path!("settings/attributes") view=CustomAttributesPage/>
                     <Route path=path!("settings/api-tokens") view=ApiTokensPage/>
+                    <Route path=path!("settings/embed") view=EmbedTokensPage/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -12,6 +12,9 @@ pub enum Connection {
     Live,
     /// The connection dropped; the browser is trying again.
     Reconnecting,
+    /// The server refused the stream (a session that ended, a revoked link): the browser
+    /// does not try again.
+    Closed,
 }
 
 impl Connection {
@@ -20,6 +23,7 @@ impl Connection {
             Connection::Connecting => "Connecting…",
             Connection::Live => "Live",
             Connection::Reconnecting => "Reconnecting…",
+            Connection::Closed => "Not updating",
         }
     }
 
@@ -58,8 +62,16 @@ where
             let opened = Closure::<dyn FnMut()>::new(move || set_state.set(Connection::Live));
             source.set_onopen(Some(opened.as_ref().unchecked_ref()));
             opened.forget();
-            let failed =
-                Closure::<dyn FnMut()>::new(move || set_state.set(Connection::Reconnecting));
+            // After an error the browser retries, unless the server answered with something
+            // other than a stream (an error status): then the source is closed for good.
+            let watched = source.clone();
+            let failed = Closure::<dyn FnMut()>::new(move || {
+                set_state.set(if watched.ready_state() == web_sys::EventSource::CLOSED {
+                    Connection::Closed
+                } else {
+                    Connection::Reconnecting
+                })
+            });
             source.set_onerror(Some(failed.as_ref().unchecked_ref()));
             failed.forget();
             let mut listeners = Vec::new();

@@ -9,7 +9,7 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::Router;
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use steward_app::server::{import, live, logs, middleware, PortalState};
+use steward_app::server::{embed, import, live, logs, middleware, PortalState};
 use steward_app::{shell, App};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -42,6 +42,7 @@ pub fn build(state: PortalState) -> Router {
         )
         .route("/api/export/users.csv", get(import::export_users))
         .route("/api/live", get(live::portal_stream))
+        .route("/embed/{token}/live", get(embed::live_stream))
         .route("/api/provisioning-logs/{format}", get(logs::export))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -56,6 +57,12 @@ pub fn build(state: PortalState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::session_guard,
+        ))
+        // Before the session guard: /embed/{token} opens to a live token only, framed by
+        // the token's origins.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            embed::frame_guard,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -75,7 +82,8 @@ pub fn build(state: PortalState) -> Router {
             header::REFERRER_POLICY,
             HeaderValue::from_static("same-origin"),
         ))
-        // The portal is never framed; the embeddable dashboard will set its own policy.
+        // The portal is never framed; `embed::frame_guard` sets the embedded dashboard's own
+        // policy, which this layer then leaves alone.
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static("frame-ancestors 'none'"),

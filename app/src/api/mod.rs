@@ -5,6 +5,7 @@
 
 mod applications;
 mod custom_attributes;
+mod embed;
 mod groups;
 mod import;
 mod logs;
@@ -15,6 +16,7 @@ mod users_edit;
 
 pub use applications::*;
 pub use custom_attributes::*;
+pub use embed::*;
 pub use groups::*;
 pub use import::*;
 pub use logs::*;

@@ -103,7 +103,7 @@ pub fn LiveBadge(connection: ReadSignal<Connection>) -> impl IntoView {
     }
 }
 
-fn number(n: u64) -> String {
+pub(crate) fn number(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
@@ -123,7 +123,7 @@ fn duration(secs: i64) -> String {
     }
 }
 
-fn cycle_status_label(status: &str) -> &'static str {
+pub(crate) fn cycle_status_label(status: &str) -> &'static str {
     match status {
         "running" => "Running",
         "completed" => "Completed",

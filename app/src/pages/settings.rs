@@ -55,6 +55,8 @@ pub fn SettingsPage() -> impl IntoView {
                             <h2>"Tools"</h2>
                             <p><a href="/settings/api-tokens"><strong>"API tokens"</strong></a></p>
                             <p class="hint">"Bearer tokens for scripts and tools that call the REST API, each acting with an admin role."</p>
+                            <p><a href="/settings/embed"><strong>"Embedded dashboards"</strong></a></p>
+                            <p class="hint">"Links to a live, read-only provisioning dashboard that another site can show in an iframe."</p>
                             <p><a href="/settings/attributes"><strong>"Custom attributes"</strong></a></p>
                             <p class="hint">"Add attributes of your own to users and groups; they appear in SCIM, CSV and the user pages."</p>
                             <p><a href="/settings/expression-builder"><strong>"Expression builder"</strong></a></p>

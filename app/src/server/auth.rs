@@ -69,6 +69,8 @@ pub const SCIM_TOKEN_PREFIX: &str = "stw_";
 /// What every API token starts with: people, logs and secret scanners tell the two kinds
 /// apart at a glance.
 pub const API_TOKEN_PREFIX: &str = "stw_api_";
+/// What every embed token (the read-only dashboard's, carried in its URL) starts with.
+pub const EMBED_TOKEN_PREFIX: &str = "stw_embed_";
 
 /// A new bearer token starting with `kind_prefix`: (token, its hash to store, a prefix to
 /// show in lists: `kind_prefix` and six random characters).

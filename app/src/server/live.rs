@@ -260,6 +260,32 @@ pub fn stream(
     watch: Watch,
     resume: Option<i64>,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    Sse::new(events(state, watch, resume)).keep_alive(keep_alive())
+}
+
+/// As [`stream`], ending when `until` completes: for a stream whose right to read can end
+/// while it is open (an embed token revoked under an open dashboard). The browser then
+/// reconnects and is refused.
+pub fn stream_until(
+    state: PortalState,
+    watch: Watch,
+    resume: Option<i64>,
+    until: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    use futures::StreamExt;
+    Sse::new(events(state, watch, resume).take_until(until)).keep_alive(keep_alive())
+}
+
+/// A comment line now and then keeps proxies from closing a quiet stream.
+fn keep_alive() -> KeepAlive {
+    KeepAlive::new().interval(Duration::from_secs(15))
+}
+
+fn events(
+    state: PortalState,
+    watch: Watch,
+    resume: Option<i64>,
+) -> impl Stream<Item = Result<Event, Infallible>> {
     let live = Live {
         events: state.engine.subscribe(),
         state,
@@ -269,7 +295,7 @@ pub fn stream(
         queue: VecDeque::new(),
         first: true,
     };
-    let stream = futures::stream::unfold(live, |mut live| async move {
+    futures::stream::unfold(live, |mut live| async move {
         loop {
             if let Some(event) = live.queue.pop_front() {
                 return Some((Ok(event), live));
@@ -277,6 +303,5 @@ pub fn stream(
             live.wait().await;
             live.refresh().await;
         }
-    });
-    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+    })
 }

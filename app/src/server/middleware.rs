@@ -52,7 +52,7 @@ pub async fn operation_context(mut req: Request, next: Next) -> Response {
         .unwrap_or_else(|| "unknown".into());
     req.extensions_mut().insert(OperationId(id.clone()));
     req.extensions_mut().insert(ClientIp(ip));
-    let span = tracing::info_span!("request", operation_id = %id, method = %req.method(), path = %req.uri().path());
+    let span = tracing::info_span!("request", operation_id = %id, method = %req.method(), path = %loggable_path(req.uri().path()));
     let started = Instant::now();
     let mut response = OPERATION
         .scope(id.clone(), next.run(req).instrument(span.clone()))
@@ -70,6 +70,20 @@ pub async fn operation_context(mut req: Request, next: Next) -> Response {
         response.headers_mut().insert("x-operation-id", value);
     }
     response
+}
+
+/// The path as the request log shows it: an embed token in the path (`/embed/{token}`) is cut
+/// to the prefix the portal lists it by, so the log never holds a working dashboard link.
+pub fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
+    const SHOWN: usize = super::auth::EMBED_TOKEN_PREFIX.len() + 6;
+    let Some(rest) = path.strip_prefix("/embed/") else {
+        return path.into();
+    };
+    let (token, tail) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    if token.len() <= SHOWN || !token.is_char_boundary(SHOWN) {
+        return format!("/embed/…{tail}").into();
+    }
+    format!("/embed/{}…{tail}", &token[..SHOWN]).into()
 }
 
 /// Answers a panic in a handler with the error page instead of a dropped connection.
@@ -173,7 +187,9 @@ fn is_same_origin(headers: &HeaderMap, public_url: &str) -> bool {
     !host.is_empty() && origin_host.eq_ignore_ascii_case(host)
 }
 
-/// Paths reachable without a session.
+/// Paths reachable without a session. The embedded dashboard (`/embed/{token}` and its
+/// stream) and its one server function take an embed token instead: `embed::frame_guard` has
+/// refused unknown tokens before this guard runs, and `embed_view` checks its token itself.
 fn is_public(path: &str) -> bool {
     matches!(
         path,
@@ -186,7 +202,9 @@ fn is_public(path: &str) -> bool {
             | "/api/sign_in"
             | "/api/setup"
             | "/api/setup_status"
+            | "/api/embed_view"
     ) || path.starts_with("/pkg/")
+        || path.starts_with("/embed/")
 }
 
 pub async fn session_guard(
@@ -355,6 +373,9 @@ mod tests {
             "/pkg/steward.wasm",
             "/api/sign_in",
             "/api/setup_status",
+            "/embed/stw_embed_abc",
+            "/embed/stw_embed_abc/live",
+            "/api/embed_view",
         ] {
             assert!(is_public(p), "{p}");
         }
@@ -365,9 +386,30 @@ mod tests {
             "/api/sign_out",
             "/settings",
             "/sign-in/x",
+            "/api/embed_tokens",
+            "/api/embed_token_create",
+            "/api/embed_token_revoke",
+            "/api/live",
+            "/settings/embed",
+            "/embedded",
         ] {
             assert!(!is_public(p), "{p}");
         }
+    }
+
+    #[test]
+    fn the_log_never_holds_an_embed_token() {
+        let token = "stw_embed_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_abcdefg";
+        assert_eq!(
+            loggable_path(&format!("/embed/{token}")),
+            "/embed/stw_embed_AbCdEf…"
+        );
+        assert_eq!(
+            loggable_path(&format!("/embed/{token}/live")),
+            "/embed/stw_embed_AbCdEf…/live"
+        );
+        assert_eq!(loggable_path("/embed/short"), "/embed/…");
+        assert_eq!(loggable_path("/users/42"), "/users/42");
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod actor;
 pub mod api_tokens;
 pub mod applications;
 pub mod auth;
+pub mod embed;
 pub mod import;
 pub mod json_diff;
 pub mod live;

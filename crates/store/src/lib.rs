@@ -1,13 +1,15 @@
 //! Steward's persistence layer.
 //!
 //! Callers talk to [`Store`], a set of small capability traits (admins, sessions, sign-in
-//! throttling, audit log, bearer tokens, tenant settings, the notification outbox, health). Each database backend implements all of
-//! them; today that is [`sqlite::SqliteStore`]. [`open`] picks the backend from the database
+//! throttling, audit log, bearer tokens, embed tokens, tenant settings, the notification
+//! outbox, health). Each database backend implements all of them; today that is
+//! [`sqlite::SqliteStore`]. [`open`] picks the backend from the database
 //! URL, so adding PostgreSQL later touches this crate only.
 
 pub mod application;
 pub mod custom;
 pub mod directory;
+pub mod embed;
 pub mod error;
 pub mod import;
 pub mod jobs;
@@ -30,6 +32,7 @@ pub use custom::{
     STEWARD_USER_EXTENSION,
 };
 pub use directory::*;
+pub use embed::{EmbedToken, EmbedTokenStore, NewEmbedToken, EMBED_TOKEN_TOUCH_INTERVAL};
 pub use error::{StoreError, StoreResult};
 pub use import::{DirectoryImport, UserWrite};
 pub use jobs::{
@@ -292,6 +295,7 @@ pub trait Store:
     + ApplicationStore
     + ScimTokenStore
     + ApiTokenStore
+    + EmbedTokenStore
     + ProvisioningStore
     + JobStore
     + TenantSettingsStore
@@ -311,6 +315,7 @@ impl<T> Store for T where
         + ApplicationStore
         + ScimTokenStore
         + ApiTokenStore
+        + EmbedTokenStore
         + ProvisioningStore
         + JobStore
         + TenantSettingsStore

@@ -21,6 +21,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqli
 mod application;
 mod custom;
 mod directory;
+mod embed;
 mod import;
 mod jobs;
 mod log;

@@ -14,10 +14,10 @@ use sqlx::sqlite::{SqliteArguments, SqlitePool, SqliteRow};
 use sqlx::{Row, Sqlite};
 use uuid::Uuid;
 
-type SqliteQuery<'q> = Query<'q, Sqlite, SqliteArguments<'q>>;
+pub(super) type SqliteQuery<'q> = Query<'q, Sqlite, SqliteArguments<'q>>;
 
 /// One kind of token and the table that holds it.
-trait TokenTable: Sized + Send + Sync {
+pub(super) trait TokenTable: Sized + Send + Sync {
     const TABLE: &'static str;
     /// Names the kind in a conflict: "{WHAT} \"Workday\" already exists".
     const WHAT: &'static str;
@@ -80,7 +80,7 @@ impl TokenTable for ApiToken {
     }
 }
 
-fn info_from_row(row: &SqliteRow) -> StoreResult<TokenInfo> {
+pub(super) fn info_from_row(row: &SqliteRow) -> StoreResult<TokenInfo> {
     Ok(sqlx::FromRow::from_row(row)?)
 }
 
@@ -97,7 +97,7 @@ fn select<T: TokenTable>() -> String {
 
 /// Stores a new token, built by `build` from the shared fields the store fills in (id,
 /// trimmed name, creation time).
-async fn create<T: TokenTable>(
+pub(super) async fn create<T: TokenTable>(
     pool: &SqlitePool,
     new: NewToken,
     build: impl FnOnce(TokenInfo) -> T,
@@ -143,7 +143,7 @@ async fn create<T: TokenTable>(
 }
 
 /// The live token with that hash.
-async fn live_by_hash<T: TokenTable>(
+pub(super) async fn live_by_hash<T: TokenTable>(
     pool: &SqlitePool,
     token_hash: &str,
 ) -> StoreResult<Option<T>> {
@@ -156,14 +156,17 @@ async fn live_by_hash<T: TokenTable>(
 }
 
 /// Live tokens first, newest first within each.
-async fn list<T: TokenTable>(pool: &SqlitePool) -> StoreResult<Vec<T>> {
+pub(super) async fn list<T: TokenTable>(pool: &SqlitePool) -> StoreResult<Vec<T>> {
     let sql = select::<T>() + "ORDER BY revoked_at IS NOT NULL, created_at DESC";
     let rows = sqlx::query(&sql).fetch_all(pool).await?;
     rows.iter().map(T::from_row).collect()
 }
 
 /// Revokes the live token with that id or name, returning it as revoked.
-async fn revoke<T: TokenTable>(pool: &SqlitePool, which: TokenRef<'_>) -> StoreResult<Option<T>> {
+pub(super) async fn revoke<T: TokenTable>(
+    pool: &SqlitePool,
+    which: TokenRef<'_>,
+) -> StoreResult<Option<T>> {
     let (column, value) = match which {
         TokenRef::Id(id) => ("id", id),
         TokenRef::Name(name) => ("name", name.trim()),
@@ -182,6 +185,27 @@ async fn revoke<T: TokenTable>(pool: &SqlitePool, which: TokenRef<'_>) -> StoreR
     let sql = select::<T>() + "WHERE id = ?";
     let row = sqlx::query(&sql).bind(id).fetch_one(pool).await?;
     T::from_row(&row).map(Some)
+}
+
+/// The live token with that hash, its use recorded at `now` when the last recorded use is
+/// [`API_TOKEN_TOUCH_INTERVAL`] or more before (or there is none).
+pub(super) async fn used_by_hash<T: TokenTable>(
+    pool: &SqlitePool,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<Option<T>> {
+    let Some(mut token) = live_by_hash::<T>(pool, token_hash).await? else {
+        return Ok(None);
+    };
+    let due = token
+        .info()
+        .last_used_at
+        .is_none_or(|at| now - at >= API_TOKEN_TOUCH_INTERVAL);
+    if due {
+        touch::<T>(pool, &token.info().id, now).await?;
+        token.info_mut().last_used_at = Some(now);
+    }
+    Ok(Some(token))
 }
 
 async fn touch<T: TokenTable>(pool: &SqlitePool, id: &str, at: DateTime<Utc>) -> StoreResult<()> {
@@ -232,18 +256,7 @@ impl ApiTokenStore for SqliteStore {
         token_hash: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<ApiToken>> {
-        let Some(mut token) = live_by_hash::<ApiToken>(&self.pool, token_hash).await? else {
-            return Ok(None);
-        };
-        let due = token
-            .info()
-            .last_used_at
-            .is_none_or(|at| now - at >= API_TOKEN_TOUCH_INTERVAL);
-        if due {
-            touch::<ApiToken>(&self.pool, &token.info.id, now).await?;
-            token.info_mut().last_used_at = Some(now);
-        }
-        Ok(Some(token))
+        used_by_hash(&self.pool, token_hash, now).await
     }
 }
 
