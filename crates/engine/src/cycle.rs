@@ -88,7 +88,8 @@ impl<'a> Cycle<'a> {
             record_noops: false,
             empty_in_target: Vec::new(),
             defer_log: true,
-            trust_basis: record.kind != "dry_run",
+            // A mapping that reads the clock can give a new value to an unchanged user.
+            trust_basis: record.kind != "dry_run" && !ctx.mappings.users.reads_clock(),
             on_step: None,
         };
         Cycle {
@@ -417,6 +418,14 @@ impl<'a> Cycle<'a> {
             types.push(ObjectType::Group);
         }
         for t in types {
+            // No object of the type in the directory: nothing to match, no need to ask.
+            let none = match t {
+                ObjectType::User => self.store.users_page(None, false, 0, 0).await?.total == 0,
+                ObjectType::Group => self.store.groups_page(0, 0).await?.total == 0,
+            };
+            if none {
+                continue;
+            }
             if !self
                 .store
                 .scan_links(self.app(), t, None, None, 1)

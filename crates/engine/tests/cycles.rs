@@ -11,13 +11,13 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use serde_json::{json, Value};
 use steward_connect::testing::FakeScim;
-use steward_connect::{Connector, ScimClient, ScimOptions};
+use steward_connect::{Connector, ScimClient, ScimOptions, TargetObject};
 use steward_engine::{AppContext, Engine, EngineOptions, Host};
 use steward_gallery::{AppMappings, Gallery};
 use steward_store::sqlite::SqliteStore;
 use steward_store::{
     Application, ApplicationChange, JobChange, JobCommand, Member, MemberType, Notification,
-    NotificationKind, Store,
+    NotificationKind, ObjectType, Store,
 };
 
 const TOKEN: &str = "engine-test-token";
@@ -316,6 +316,101 @@ async fn a_directory_reaches_the_target_and_stays_in_line() {
     assert_eq!(w.fake.users().len(), 2, "no duplicates, nothing else gone");
 }
 
+/// Sets the expression of the users' mapping to `target`.
+async fn map_user_expression(w: &World, target: &str, expression: &str) {
+    let entry = Gallery::builtin()
+        .unwrap()
+        .get("custom-scim")
+        .unwrap()
+        .clone();
+    let mut mappings = AppMappings::defaults(&entry);
+    for m in &mut mappings.users.attributes {
+        if m.target == target {
+            m.source = steward_gallery::Source::Expression(expression.into());
+        }
+    }
+    let app = w.store.application(&w.app.id).await.unwrap().unwrap();
+    w.store
+        .update_application(
+            &app.id,
+            ApplicationChange {
+                mappings: Some(Some(serde_json::to_value(&mappings).unwrap())),
+                ..ApplicationChange::default()
+            },
+            app.version,
+        )
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_report_follows_its_manager_to_a_new_account() {
+    const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+    let w = World::new(json!({})).await;
+    let grace = w.user("grace", None).await;
+    let ada = w.user("ada", Some(&grace)).await;
+    w.assign(&ada, MemberType::User).await;
+    w.assign(&grace, MemberType::User).await;
+    w.run().await;
+    let old = w.target_user("grace")["id"].as_str().unwrap().to_string();
+    assert_eq!(w.target_user("ada")[ENTERPRISE]["manager"]["value"], old);
+
+    // Grace's account goes in the application and Steward forgets it (as when an application
+    // that deletes users gets her back after she left scope); neither user changes.
+    client(&w.fake, TOKEN)
+        .delete(TargetObject::Users, &old)
+        .await
+        .unwrap();
+    w.store
+        .remove_link(&w.app.id, ObjectType::User, &grace)
+        .await
+        .unwrap();
+    w.store
+        .send_command(&w.app.id, JobCommand::Run)
+        .await
+        .unwrap();
+    let cycles = w.run().await;
+    assert_eq!(cycles[0].counters.created, 1, "{:?}", cycles[0].counters);
+    let new = w.target_user("grace")["id"].as_str().unwrap().to_string();
+    assert_ne!(new, old);
+    // Ada's manager points at the new account, in the same cycle.
+    assert_eq!(cycles[0].counters.updated, 1, "{:?}", cycles[0].counters);
+    assert_eq!(w.target_user("ada")[ENTERPRISE]["manager"]["value"], new);
+
+    // And then nothing more is sent.
+    w.fake.clear_requests();
+    w.store
+        .send_command(&w.app.id, JobCommand::Run)
+        .await
+        .unwrap();
+    w.run().await;
+    assert_eq!(w.fake.requests().len(), 0, "{:?}", w.fake.requests());
+}
+
+#[tokio::test]
+async fn a_mapping_that_reads_the_clock_is_mapped_again_every_cycle() {
+    let w = World::new(json!({})).await;
+    map_user_expression(&w, "title", "Now()").await;
+    let ada = w.user("ada", None).await;
+    w.assign(&ada, MemberType::User).await;
+    w.run().await;
+    let first = w.target_user("ada")["title"].clone();
+    assert!(first.is_string(), "{first}");
+
+    // Ada does not change, the clock does (Now() has whole seconds): a periodic cycle sends
+    // the new value.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    w.fake.clear_requests();
+    w.store
+        .send_command(&w.app.id, JobCommand::Run)
+        .await
+        .unwrap();
+    let cycles = w.run().await;
+    assert_eq!(cycles[0].counters.updated, 1, "{:?}", cycles[0].counters);
+    assert_eq!(w.fake.count("PATCH"), 1);
+    assert_ne!(w.target_user("ada")["title"], first);
+}
+
 #[tokio::test]
 async fn removals_above_the_threshold_wait_for_an_admin() {
     let w = World::new(json!({"deletion_threshold": 2})).await;
@@ -482,29 +577,7 @@ async fn a_target_without_patch_gets_the_whole_resource() {
 #[tokio::test]
 async fn redacted_values_are_sent_but_never_logged_and_changes_show_old_and_new() {
     let w = World::new(json!({})).await;
-    let entry = Gallery::builtin()
-        .unwrap()
-        .get("custom-scim")
-        .unwrap()
-        .clone();
-    let mut mappings = AppMappings::defaults(&entry);
-    for m in &mut mappings.users.attributes {
-        if m.target == "title" {
-            m.source = steward_gallery::Source::Expression("Redact([jobTitle])".into());
-        }
-    }
-    let app = w.store.application(&w.app.id).await.unwrap().unwrap();
-    w.store
-        .update_application(
-            &app.id,
-            ApplicationChange {
-                mappings: Some(Some(serde_json::to_value(&mappings).unwrap())),
-                ..ApplicationChange::default()
-            },
-            app.version,
-        )
-        .await
-        .unwrap();
+    map_user_expression(&w, "title", "Redact([jobTitle])").await;
     let id = w.user("ada", None).await;
     let uid = steward_store::UserId::parse(&id).unwrap();
     let mut resource = w.store.user(uid).await.unwrap().unwrap().resource;
@@ -701,8 +774,11 @@ async fn a_quarantine_is_told_once_and_again_only_when_its_reason_changes() {
     assert_eq!(cycles[0].counters.failed, 1, "{:?}", cycles[0]);
     assert_eq!(w.notifications().await.len(), 2);
 
-    // A new quarantine after leaving the last one is a new event.
+    // A new quarantine after leaving the last one is a new event (met by the next request:
+    // a cycle with nothing to send sends none).
     *w.host.connector.lock().unwrap() = client(&w.fake, "wrong-token");
+    let id = w.user("u4", None).await;
+    w.assign(&id, MemberType::User).await;
     w.run_now().await;
     let sent = w.notifications().await;
     assert_eq!(sent.len(), 3);

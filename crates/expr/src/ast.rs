@@ -121,6 +121,18 @@ impl Expr {
         }
     }
 
+    /// Whether the expression reads the clock (`Now()` anywhere in it): its value can change
+    /// while the object it maps does not.
+    pub fn reads_clock(&self) -> bool {
+        match self {
+            Expr::Call { function, args } => {
+                *function == Function::Now || args.iter().flatten().any(Expr::reads_clock)
+            }
+            Expr::Compare { lhs, rhs, .. } => lhs.reads_clock() || rhs.reads_clock(),
+            Expr::Attribute(_) | Expr::Str(_) | Expr::Number(_) | Expr::Constant(_) => false,
+        }
+    }
+
     /// Every attribute name the expression reads, in order of appearance, without repeats.
     /// The mapping editor uses it to know which source attributes a mapping depends on.
     pub fn attributes(&self) -> Vec<&str> {
@@ -242,5 +254,26 @@ mod tests {
         };
         assert_eq!(e.attributes(), vec!["givenName", "surname"]);
         assert_eq!(e.depth(), 2);
+    }
+
+    #[test]
+    fn the_clock_is_read_only_where_now_is_called() {
+        for (text, reads) in [
+            ("Now()", true),
+            (r#"DateDiff("d", Now(), CDate([StatusHireDate]))"#, true),
+            (
+                r#"IIF(DateDiff("d", Now(), CDate([hireDate])) > 5, "a", "b")"#,
+                true,
+            ),
+            (
+                r#"FormatDateTime([hireDate], , "yyyyMMdd", "yyyy-MM-dd")"#,
+                false,
+            ),
+            ("[givenName]", false),
+            ("Guid()", false),
+        ] {
+            let e = crate::parse(text).unwrap();
+            assert_eq!(e.ast().reads_clock(), reads, "{text}");
+        }
     }
 }

@@ -19,7 +19,9 @@
 use serde::{Deserialize, Serialize};
 use steward_expr::Scope;
 
-use crate::model::{AttributeMapping, AttributeType, Entry, ExtensionSchema, ObjectType, Source};
+use crate::model::{
+    Apply, AttributeMapping, AttributeType, Entry, ExtensionSchema, ObjectType, Source,
+};
 use crate::sources;
 use crate::validate::{object_mapping, Problem};
 
@@ -49,6 +51,16 @@ pub struct AppObjectMapping {
 }
 
 impl AppObjectMapping {
+    /// Whether a mapping applied on updates reads the clock (`Now()`): its value can change
+    /// while the object does not, so the object must be mapped again on every cycle.
+    pub fn reads_clock(&self) -> bool {
+        self.attributes.iter().any(|a| {
+            a.apply != Apply::OnCreate
+                && matches!(&a.source, Source::Expression(text)
+                    if parsed(text).is_ok_and(|e| e.ast().reads_clock()))
+        })
+    }
+
     /// The matching attributes, in the order they are tried (lowest precedence first).
     pub fn matching_in_order(&self) -> Vec<&AttributeMapping> {
         crate::model::matching_in_order(&self.attributes)
@@ -281,7 +293,6 @@ fn parsed(text: &str) -> Result<std::rc::Rc<steward_expr::Expression>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Apply;
     use crate::Gallery;
     use steward_expr::{Clause, Operator, ScopingFilter};
 
