@@ -22,6 +22,7 @@ use steward_store::{
     Cycle as CycleRecord, GroupId, Link, ObjectType, Staged, Store, StoreError, UserId,
 };
 
+use crate::listing::{TargetIndex, LIST_PAGE, MAX_LISTED};
 use crate::object::user_members;
 use crate::{provision, AppContext, Assignments, Outcome, RunOptions, Subject};
 
@@ -87,6 +88,7 @@ impl<'a> Cycle<'a> {
             stage_removals: record.kind != "dry_run",
             record_noops: false,
             empty_in_target: Vec::new(),
+            listed: Vec::new(),
             defer_log: true,
             // A mapping that reads the clock can give a new value to an unchanged user.
             trust_basis: record.kind != "dry_run" && !ctx.mappings.users.reads_clock(),
@@ -287,7 +289,7 @@ impl<'a> Cycle<'a> {
             };
             self.record.total = (users + groups).max(0) as u64;
         }
-        self.note_empty_target().await?;
+        self.survey_target().await?;
         if self.stopped.is_some() {
             return Ok(());
         }
@@ -407,9 +409,11 @@ impl<'a> Cycle<'a> {
         Ok(())
     }
 
-    /// Notes the object types the target has none of (and none are linked): the cycle then
-    /// sends no lookup per object. One list request per type finds out.
-    async fn note_empty_target(&mut self) -> Result<(), StoreError> {
+    /// For each object type none of which is linked yet, asks the target how many it holds
+    /// (one list request): none, and the cycle sends no lookup per object; some, and when
+    /// reading them all costs fewer requests than a lookup per directory object, they are
+    /// read once into a [`TargetIndex`] that matching uses instead.
+    async fn survey_target(&mut self) -> Result<(), StoreError> {
         if self.opts.dry_run {
             return Ok(());
         }
@@ -418,12 +422,13 @@ impl<'a> Cycle<'a> {
             types.push(ObjectType::Group);
         }
         for t in types {
+            let in_directory = match t {
+                ObjectType::User => self.store.users_page(None, false, 0, 0).await?.total,
+                ObjectType::Group => self.store.groups_page(0, 0).await?.total,
+            }
+            .max(0) as u64;
             // No object of the type in the directory: nothing to match, no need to ask.
-            let none = match t {
-                ObjectType::User => self.store.users_page(None, false, 0, 0).await?.total == 0,
-                ObjectType::Group => self.store.groups_page(0, 0).await?.total == 0,
-            };
-            if none {
+            if in_directory == 0 {
                 continue;
             }
             if !self
@@ -442,7 +447,16 @@ impl<'a> Cycle<'a> {
                 Ok(page) if page.resources.is_empty() && page.total.unwrap_or(0) == 0 => {
                     self.opts.empty_in_target.push(t);
                 }
-                Ok(_) => {}
+                Ok(page) => {
+                    let in_target = page.total.unwrap_or(u64::MAX);
+                    if in_target <= MAX_LISTED
+                        && in_target.div_ceil(u64::from(LIST_PAGE)) < in_directory
+                    {
+                        if let Some(index) = self.read_target(t, object, in_target).await {
+                            self.opts.listed.push(Arc::new(index));
+                        }
+                    }
+                }
                 // The credentials or the address are wrong: no object will get through.
                 Err(e) if crate::object::is_target_wide(&e) => {
                     let end = crate::failed("skip", None, &e);
@@ -457,6 +471,61 @@ impl<'a> Cycle<'a> {
             }
         }
         Ok(())
+    }
+
+    /// Reads the target's objects of one type into an index by the matching attributes;
+    /// `None` (each object is then looked up) when a matching attribute cannot be indexed or
+    /// a page fails.
+    async fn read_target(
+        &self,
+        t: ObjectType,
+        object: steward_connect::TargetObject,
+        total: u64,
+    ) -> Option<TargetIndex> {
+        let mapping = match t {
+            ObjectType::User => &self.ctx.mappings.users,
+            ObjectType::Group => self.ctx.mappings.groups.as_ref()?,
+        };
+        let paths: Vec<&str> = mapping
+            .matching_in_order()
+            .iter()
+            .map(|m| m.target.as_str())
+            .collect();
+        let mapped: Vec<&str> = mapping
+            .attributes
+            .iter()
+            .map(|a| a.target.as_str())
+            .collect();
+        let mut index = TargetIndex::new(t, &paths, &mapped)?;
+        let started = std::time::Instant::now();
+        let mut start = 1u64;
+        let mut requests = 0u32;
+        while start <= total {
+            let page = match self.ctx.connector.list(object, start, LIST_PAGE).await {
+                Ok(page) => page,
+                Err(e) => {
+                    tracing::warn!(application = %self.app(), object_type = t.as_str(), error = %e.detail, "reading the target for matching failed; looking objects up one by one instead");
+                    return None;
+                }
+            };
+            requests += 1;
+            if page.resources.is_empty() {
+                break;
+            }
+            start += page.resources.len() as u64;
+            for r in &page.resources {
+                index.add(r);
+            }
+        }
+        tracing::info!(
+            application = %self.app(),
+            object_type = t.as_str(),
+            objects = index.objects,
+            requests,
+            ms = started.elapsed().as_millis() as u64,
+            "read the target's existing objects for matching"
+        );
+        Some(index)
     }
 
     /// Runs the named objects (read one by one).

@@ -30,6 +30,7 @@ use steward_store::{Application, ObjectType, Store, StoreError};
 use steward_sync::{redacted_paths, ProvisioningSettings};
 
 pub mod cycle;
+pub mod listing;
 pub mod notify;
 pub mod object;
 pub mod scope;
@@ -162,6 +163,9 @@ pub struct RunOptions {
     /// there is nothing to match, so no lookup is sent. Should one appear meanwhile, its
     /// create meets a conflict and the retry matches it.
     pub empty_in_target: Vec<ObjectType>,
+    /// The target's objects read once at the start of the cycle, per type, for matching
+    /// without a lookup per object.
+    pub listed: Vec<std::sync::Arc<listing::TargetIndex>>,
     /// Return the log entry in [`Outcome::pending_log`] instead of recording it: a cycle
     /// records a page's entries in one transaction.
     pub defer_log: bool,

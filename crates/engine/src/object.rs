@@ -14,7 +14,9 @@ use steward_scim::{PatchOperation, PatchPath};
 use steward_store::{
     GroupId, Link, MemberType, NewLogEntry, ObjectType, Store, StoreError, UserId,
 };
-use steward_sync::{on_create_paths, render, resource, shown, shown_values, Fingerprint};
+use steward_sync::{
+    on_create_paths, render, resource, shown, shown_values, target_value, Fingerprint,
+};
 
 use crate::scope::Assignments;
 use crate::{failed, step, AppContext, End, Outcome, Removal, RunOptions, Step};
@@ -487,7 +489,7 @@ async fn decide(run: &mut Run<'_>) -> Result<End, StoreError> {
     }
 
     let mut end = match subject.link.clone() {
-        Some(link) => update(run, link, &rendered.values).await?,
+        Some(link) => update(run, link, &rendered.values, false).await?,
         None if run.opts.empty_in_target.contains(&kind) => {
             run.push(step(
                 "match",
@@ -501,7 +503,7 @@ async fn decide(run: &mut Run<'_>) -> Result<End, StoreError> {
             create(run, &rendered.values).await?
         }
         None => match match_existing(run, &rendered.values).await? {
-            Matched::Found(link) => update(run, link, &rendered.values).await?,
+            Matched::Found(link) => update(run, link, &rendered.values, true).await?,
             Matched::Failed(end) => return Ok(end),
             Matched::None => create(run, &rendered.values).await?,
         },
@@ -544,7 +546,28 @@ async fn match_existing(
             ));
             continue;
         };
-        match run.ctx.connector.find(target(kind), &m.target, value).await {
+        let index = run
+            .opts
+            .listed
+            .iter()
+            .find(|i| i.object_type == Some(kind))
+            .filter(|i| i.find(&m.target, value).is_some())
+            .cloned();
+        let looked_up = match &index {
+            Some(i) => Ok(i
+                .find(&m.target, value)
+                .unwrap_or_default()
+                .iter()
+                .map(|id| json!({ "id": id }))
+                .collect()),
+            None => run.ctx.connector.find(target(kind), &m.target, value).await,
+        };
+        let source = if index.is_some() {
+            " (in the listing read at the start of the cycle)"
+        } else {
+            ""
+        };
+        match looked_up {
             Err(e) => {
                 run.push(step(
                     "match",
@@ -595,19 +618,40 @@ async fn match_existing(
                     "match",
                     "ok",
                     format!(
-                        "Found the {} {target_id} by {} eq {value:?}.",
+                        "Found the {} {target_id} by {} eq {value:?}{source}.",
                         noun(kind),
                         m.target
                     ),
                     Value::Null,
                 ));
-                return Ok(Matched::Found(run.link_for(target_id, json!({}), true)));
+                // Its first update sends only what differs from what it holds.
+                let (held, sent) = match &index {
+                    Some(i) => (i.held(&target_id), json!({})),
+                    None => {
+                        let held = Fingerprint::of_target(&found[0], values);
+                        let sent: serde_json::Map<String, Value> = values
+                            .keys()
+                            .filter_map(|p| {
+                                let v = target_value(&found[0], p)?;
+                                Some((p.clone(), shown(p, &v, run.redacted())))
+                            })
+                            .collect();
+                        (held, Value::Object(sent))
+                    }
+                };
+                let mut link = run.link_for(
+                    target_id,
+                    serde_json::to_value(held).unwrap_or_default(),
+                    true,
+                );
+                link.sent = sent;
+                return Ok(Matched::Found(link));
             }
             Ok(_) => {
                 run.push(step(
                     "match",
                     "ok",
-                    format!("No {} has {} {value:?}.", noun(kind), m.target),
+                    format!("No {} has {} {value:?}{source}.", noun(kind), m.target),
                     Value::Null,
                 ));
             }
@@ -694,16 +738,38 @@ async fn create(run: &mut Run<'_>, values: &BTreeMap<String, Value>) -> Result<E
 }
 
 /// Sends what changed since the fingerprint, or nothing.
+/// `matched`: the link is new, made by matching an object the target already had.
 async fn update(
     run: &mut Run<'_>,
     mut link: Link,
     values: &BTreeMap<String, Value>,
+    matched: bool,
 ) -> Result<End, StoreError> {
     let kind = run.subject.object_type;
     let sent: Fingerprint = serde_json::from_value(link.fingerprint.clone()).unwrap_or_default();
     let keep = on_create_paths(run.mapping);
     let ops = sent.patch(values, &keep);
     let target_id = Some(link.target_id.clone());
+    if ops.is_empty() && matched {
+        run.push(step(
+            "action",
+            "skipped",
+            "The account already holds every mapped value: linked, no request sent.",
+            Value::Null,
+        ));
+        if !run.opts.dry_run {
+            link.fingerprint = serde_json::to_value(Fingerprint::of(values)).unwrap_or_default();
+            link.sent = serde_json::to_value(run.shown(values)).unwrap_or_default();
+            link.basis = run.basis.clone();
+            run.basis_saved = true;
+            link.active = values.get("active") != Some(&Value::Bool(false));
+            run.store.save_link(&link).await?;
+        }
+        return Ok(End::unchanged(
+            target_id,
+            "Linked to the existing account, which already matched.",
+        ));
+    }
     if ops.is_empty() {
         run.push(step(
             "action",

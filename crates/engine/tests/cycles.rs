@@ -412,6 +412,93 @@ async fn a_mapping_that_reads_the_clock_is_mapped_again_every_cycle() {
 }
 
 #[tokio::test]
+async fn accounts_already_in_the_application_are_matched_from_one_listing() {
+    let w = World::new(json!({"scope": "all"})).await;
+    // The application already has accounts for ada and grace (in another case), and one
+    // for someone the directory does not know.
+    let target = client(&w.fake, TOKEN);
+    let mut existing = Vec::new();
+    for name in [
+        "ADA@example.com",
+        "grace@example.com",
+        "stranger@example.com",
+    ] {
+        let created = target
+            .create(
+                TargetObject::Users,
+                &json!({"userName": name, "active": true}),
+            )
+            .await
+            .unwrap();
+        existing.push(created["id"].as_str().unwrap().to_string());
+    }
+    for name in ["ada", "grace", "carol", "dave"] {
+        w.user(name, None).await;
+    }
+    w.fake.clear_requests();
+    let cycles = w.run().await;
+    assert_eq!(cycles[0].status, "completed", "{:?}", cycles[0]);
+    let k = &cycles[0].counters;
+    let log = w
+        .store
+        .provisioning_log(&w.app.id, None, None, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        (k.created, k.updated, k.failed),
+        (2, 2, 0),
+        "{k:?} {:#?}",
+        log.iter().map(|e| &e.entry.message).collect::<Vec<_>>()
+    );
+    // One request says how many there are, one reads them; no lookup per user.
+    let reads: Vec<String> = w
+        .fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "GET")
+        .map(|r| format!("{}?{}", r.path, r.query))
+        .collect();
+    assert_eq!(
+        reads,
+        [
+            "/Users?startIndex=1&count=1",
+            "/Users?startIndex=1&count=100"
+        ]
+    );
+    // Matched, not created twice: five accounts, ada's and grace's updated in place (ada's
+    // userName takes the directory's case), the stranger's untouched.
+    assert_eq!(w.fake.users().len(), 5);
+    assert_eq!(w.target_user("ada")["id"], existing[0]);
+    assert_eq!(w.target_user("ada")["displayName"], "ada");
+    assert_eq!(w.target_user("grace")["id"], existing[1]);
+    assert_eq!(w.target_user("grace")["displayName"], "grace");
+    assert_eq!(
+        w.target_user("grace")["emails"],
+        json!([{"type": "work", "value": "grace@example.com"}]),
+        "the work email the account lacked is added"
+    );
+    assert!(w.target_user("stranger").get("displayName").is_none());
+    let log = w
+        .store
+        .provisioning_log(&w.app.id, None, None, 10)
+        .await
+        .unwrap();
+    let grace_entry = log
+        .iter()
+        .find(|e| e.entry.source_name.contains("grace"))
+        .unwrap();
+    assert!(
+        grace_entry
+            .entry
+            .steps
+            .to_string()
+            .contains("in the listing read at the start of the cycle"),
+        "{}",
+        grace_entry.entry.steps
+    );
+}
+
+#[tokio::test]
 async fn removals_above_the_threshold_wait_for_an_admin() {
     let w = World::new(json!({"deletion_threshold": 2})).await;
     let mut ids = Vec::new();

@@ -21,7 +21,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use steward_expr::{AttributeSource, EvalContext, Value as ExprValue};
 use steward_gallery::{AppObjectMapping, Apply, AttributeType, ObjectType};
-use steward_scim::{CompValue, CompareOp, Filter, PatchOperation, PatchPath};
+use steward_scim::{
+    AttributeCharacteristics, CompValue, CompareOp, Filter, PatchOperation, PatchPath,
+};
 
 /// How an application is provisioned (the Settings section of Entra's provisioning page).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -305,19 +307,66 @@ impl Fingerprint {
         self.0.insert(path.to_string(), hash(value));
     }
 
+    /// What a target object found by matching holds at the mapped paths: a baseline for its
+    /// first update, so that only what differs is sent and a multi-valued entry it lacks is
+    /// added rather than replaced (which RFC 7644 refuses with `noTarget`).
+    pub fn of_target(resource: &Value, values: &BTreeMap<String, Value>) -> Fingerprint {
+        Fingerprint(
+            values
+                .keys()
+                .filter_map(|path| Some((path.clone(), hash(&target_value(resource, path)?))))
+                .collect(),
+        )
+    }
+
     /// The operations that bring the target from what this fingerprint says was sent to
     /// `values`: `replace` for each path whose value changed or is new, `remove` for each path
     /// that had a value and has none now. Empty when nothing changed. Paths that are only set
     /// on creation are never in `values` of an update, so they are neither replaced nor removed
     /// (`keep` lists them).
+    ///
+    /// A value of a multi-valued entry the target does not have yet (`emails[type eq
+    /// "work"].value` when no work email was ever sent) is sent as one `add` of the whole
+    /// entry (`emails: [{"type": "work", "value": …}]`), since a `replace` through a value
+    /// filter that matches nothing fails (RFC 7644 §3.5.2.3).
     pub fn patch(&self, values: &BTreeMap<String, Value>, keep: &[&str]) -> Vec<PatchOperation> {
+        // The multi-valued entries the target has: some path through their filter was sent.
+        let existing: std::collections::BTreeSet<String> =
+            self.0.keys().filter_map(|p| entry_key(p)).collect();
         let mut ops = Vec::new();
+        let mut added: BTreeMap<String, (steward_scim::AttrPath, Map<String, Value>)> =
+            BTreeMap::new();
         for (path, value) in values {
-            if self.0.get(path) != Some(&hash(value)) {
-                if let Ok(parsed) = PatchPath::parse(path) {
-                    ops.push(PatchOperation::replace(Some(&parsed), value.clone()));
-                }
+            if self.0.get(path) == Some(&hash(value)) {
+                continue;
             }
+            let Ok(parsed) = PatchPath::parse(path) else {
+                continue;
+            };
+            match &parsed {
+                PatchPath::ValuePath {
+                    path: attr,
+                    filter,
+                    sub_attr,
+                } if !entry_key(path).is_some_and(|k| existing.contains(&k)) => {
+                    let (_, entry) = added
+                        .entry(entry_key(path).unwrap_or_default())
+                        .or_insert_with(|| {
+                            (attr.clone(), equalities(filter).into_iter().collect())
+                        });
+                    entry.insert(
+                        sub_attr.clone().unwrap_or_else(|| "value".into()),
+                        value.clone(),
+                    );
+                }
+                _ => ops.push(PatchOperation::replace(Some(&parsed), value.clone())),
+            }
+        }
+        for (attr, entry) in added.into_values() {
+            ops.push(PatchOperation::add(
+                Some(&PatchPath::Attribute(attr)),
+                Value::Array(vec![Value::Object(entry)]),
+            ));
         }
         for path in self.0.keys() {
             if values.contains_key(path) || keep.iter().any(|k| k == path) {
@@ -334,6 +383,53 @@ impl Fingerprint {
     pub fn digest(&self) -> u64 {
         hash(&serde_json::to_value(&self.0).unwrap_or_default())
     }
+}
+
+/// `attr[filter]` of a path through a value filter, naming the multi-valued entry it selects.
+fn entry_key(path: &str) -> Option<String> {
+    match PatchPath::parse(path).ok()? {
+        PatchPath::ValuePath { path, filter, .. } => Some(format!("{path}[{filter}]")),
+        PatchPath::Attribute(_) => None,
+    }
+}
+
+/// The value a target object holds at a mapped path (`userName`, `name.givenName`,
+/// `emails[type eq "work"].value`, `urn:…:enterprise:2.0:User:department`); `None` when it
+/// holds none. Attribute names compare without case, as SCIM's do.
+pub fn target_value(resource: &Value, path: &str) -> Option<Value> {
+    fn field<'a>(object: &'a Value, name: &str) -> Option<&'a Value> {
+        object
+            .as_object()?
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+            .filter(|v| !v.is_null())
+    }
+    let scope = |attr: &steward_scim::AttrPath| match &attr.urn {
+        Some(urn) if steward_scim::CoreSchema.is_extension_schema(urn) => field(resource, urn),
+        _ => Some(resource),
+    };
+    let found = match PatchPath::parse(path).ok()? {
+        PatchPath::Attribute(attr) => {
+            let v = field(scope(&attr)?, &attr.name)?;
+            match &attr.sub_attr {
+                Some(sub) => field(v, sub)?,
+                None => v,
+            }
+        }
+        PatchPath::ValuePath {
+            path: attr,
+            filter,
+            sub_attr,
+        } => {
+            let entry = field(scope(&attr)?, &attr.name)?
+                .as_array()?
+                .iter()
+                .find(|e| filter.matches(e, &steward_scim::CoreSchema))?;
+            field(entry, sub_attr.as_deref().unwrap_or("value"))?
+        }
+    };
+    Some(found.clone())
 }
 
 /// FNV-1a over the value's canonical JSON (object keys sorted by serde_json's map): stable

@@ -229,3 +229,116 @@ fn redact_is_found_in_expressions_but_not_in_their_text() {
     assert!(!calls_redact("[userPrincipalName]"));
     assert!(!calls_redact("NotRedact([a])"));
 }
+
+/// Each operation as `op path value`.
+fn described(ops: &[PatchOperation]) -> Vec<String> {
+    ops.iter()
+        .map(|o| {
+            format!(
+                "{} {} {}",
+                o.op.as_str(),
+                o.path.clone().unwrap_or_default(),
+                o.value.clone().unwrap_or(Value::Null)
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_multi_valued_entry_the_target_lacks_is_added_whole() {
+    let values = |pairs: &[(&str, Value)]| -> BTreeMap<String, Value> {
+        pairs
+            .iter()
+            .map(|(p, v)| (p.to_string(), v.clone()))
+            .collect()
+    };
+    // Nothing sent through `addresses[type eq "work"]` yet: one add with both fields; the
+    // work email was sent before: a replace through its filter.
+    let sent = Fingerprint::of(&values(&[
+        ("userName", json!("ada@example.com")),
+        (
+            "emails[type eq \"work\"].value",
+            json!("ada@old.example.com"),
+        ),
+    ]));
+    let now = values(&[
+        ("userName", json!("ada@example.com")),
+        ("emails[type eq \"work\"].value", json!("ada@example.com")),
+        ("addresses[type eq \"work\"].locality", json!("London")),
+        ("addresses[type eq \"work\"].streetAddress", json!("1 Lane")),
+    ]);
+    assert_eq!(
+        described(&sent.patch(&now, &[])),
+        [
+            r#"replace emails[type eq "work"].value "ada@example.com""#,
+            r#"add addresses [{"locality":"London","streetAddress":"1 Lane","type":"work"}]"#,
+        ]
+    );
+    // Once sent, a change to one of them is a replace through the filter.
+    let sent = Fingerprint::of(&now);
+    let mut later = now.clone();
+    later.insert(
+        "addresses[type eq \"work\"].locality".into(),
+        json!("Paris"),
+    );
+    assert_eq!(
+        described(&sent.patch(&later, &[])),
+        [r#"replace addresses[type eq "work"].locality "Paris""#]
+    );
+}
+
+#[test]
+fn a_matched_object_gets_only_what_differs_from_what_it_holds() {
+    let target = json!({
+        "id": "t1",
+        "userName": "ADA@example.com",
+        "Name": {"givenName": "Ada", "familyName": "Lovelace"},
+        "emails": [{"type": "home", "value": "ada@home.example.com"}],
+        "phoneNumbers": [{"type": "work", "value": "+44 1"}],
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "Maths"},
+        "title": null,
+    });
+    for (path, want) in [
+        ("userName", Some(json!("ADA@example.com"))),
+        ("name.givenName", Some(json!("Ada"))),
+        (
+            "emails[type eq \"home\"].value",
+            Some(json!("ada@home.example.com")),
+        ),
+        ("emails[type eq \"work\"].value", None),
+        ("phoneNumbers[type eq \"work\"].value", Some(json!("+44 1"))),
+        (
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
+            Some(json!("Maths")),
+        ),
+        ("title", None),
+        ("nickName", None),
+    ] {
+        assert_eq!(target_value(&target, path), want, "{path}");
+    }
+    let wanted: BTreeMap<String, Value> = [
+        ("userName", json!("ada@example.com")),
+        ("name.givenName", json!("Ada")),
+        ("name.familyName", json!("Lovelace")),
+        ("emails[type eq \"work\"].value", json!("ada@example.com")),
+        ("phoneNumbers[type eq \"work\"].value", json!("+44 1")),
+        (
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
+            json!("Computing"),
+        ),
+        ("title", json!("Countess")),
+    ]
+    .into_iter()
+    .map(|(p, v)| (p.to_string(), v))
+    .collect();
+    let baseline = Fingerprint::of_target(&target, &wanted);
+    assert_eq!(
+        described(&baseline.patch(&wanted, &[])),
+        [
+            r#"replace title "Countess""#,
+            r#"replace urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department "Computing""#,
+            r#"replace userName "ada@example.com""#,
+            r#"add emails [{"type":"work","value":"ada@example.com"}]"#,
+        ]
+    );
+}
