@@ -25,25 +25,6 @@ fn csp(resp: &reqwest::Response) -> String {
         .unwrap_or_default()
 }
 
-/// Posts a portal server function as the portal's page would: the status and the JSON answer.
-async fn server_fn(
-    server: &Server,
-    cookie: &str,
-    name: &str,
-    form: &[(&str, &str)],
-) -> (u16, Value) {
-    let resp = server
-        .post(&server.client(), &format!("/api/{name}"))
-        .header("cookie", cookie)
-        .form(form)
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    let text = resp.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
 /// Reads the event stream until `want` appears in it (or `limit` passes): what was read.
 async fn read_stream_until(resp: &mut reqwest::Response, want: &str, limit: Duration) -> String {
     let mut text = String::new();
@@ -100,31 +81,31 @@ async fn an_embed_link_shows_its_application_to_its_origins_only_and_nothing_els
         .unwrap();
 
     // Origins are checked: a path is refused next to the field, and nothing is created.
-    let (status, body) = server_fn(
-        server,
-        &cookie,
-        "embed_token_create",
-        &[
-            ("name", "Intranet"),
-            ("application", &app_id),
-            ("origins", "https://intranet.example.com/status"),
-        ],
-    )
-    .await;
+    let (status, body) = server
+        .server_fn(
+            &cookie,
+            "embed_token_create",
+            &[
+                ("name", "Intranet"),
+                ("application", &app_id),
+                ("origins", "https://intranet.example.com/status"),
+            ],
+        )
+        .await;
     assert_eq!(status, 422, "{body}");
     assert_eq!(error_fields(&body), ["origins"]);
 
-    let (status, created) = server_fn(
-        server,
-        &cookie,
-        "embed_token_create",
-        &[
-            ("name", "Intranet"),
-            ("application", &app_id),
-            ("origins", ORIGINS),
-        ],
-    )
-    .await;
+    let (status, created) = server
+        .server_fn(
+            &cookie,
+            "embed_token_create",
+            &[
+                ("name", "Intranet"),
+                ("application", &app_id),
+                ("origins", ORIGINS),
+            ],
+        )
+        .await;
     assert_eq!(status, 200, "{created}");
     let token = created["token"].as_str().unwrap().to_string();
     assert!(token.starts_with("stw_embed_"), "{token}");
@@ -135,7 +116,7 @@ async fn an_embed_link_shows_its_application_to_its_origins_only_and_nothing_els
         "{snippet}"
     );
 
-    let (status, listed) = server_fn(server, &cookie, "embed_tokens", &[]).await;
+    let (status, listed) = server.server_fn(&cookie, "embed_tokens", &[]).await;
     assert_eq!(status, 200, "{listed}");
     let row = &listed["tokens"][0];
     assert_eq!(row["scope"], "Wiki");
@@ -200,7 +181,9 @@ async fn an_embed_link_shows_its_application_to_its_origins_only_and_nothing_els
     }
 
     // The dashboard's one server function answers to the token, without a session.
-    let (status, view) = server_fn(server, "", "embed_view", &[("token", &token)]).await;
+    let (status, view) = server
+        .server_fn("", "embed_view", &[("token", &token)])
+        .await;
     assert_eq!(status, 200, "{view}");
     assert_eq!(view["title"], "Wiki");
     assert_eq!(view["jobs"][0]["application_id"], app_id.as_str());
@@ -290,12 +273,13 @@ async fn an_embed_link_shows_its_application_to_its_origins_only_and_nothing_els
     );
 
     // The page's use was recorded.
-    let (_, listed) = server_fn(server, &cookie, "embed_tokens", &[]).await;
+    let (_, listed) = server.server_fn(&cookie, "embed_tokens", &[]).await;
     assert!(listed["tokens"][0]["last_used_at"].is_string(), "{listed}");
 
     // Revoked: the link is a plain 404 no one may frame, with no data; the open stream ends.
-    let (status, body) =
-        server_fn(server, &cookie, "embed_token_revoke", &[("id", &token_id)]).await;
+    let (status, body) = server
+        .server_fn(&cookie, "embed_token_revoke", &[("id", &token_id)])
+        .await;
     assert_eq!(status, 200, "{body}");
     let resp = anonymous
         .get(server.url(&format!("/embed/{token}")))
@@ -318,7 +302,9 @@ async fn an_embed_link_shows_its_application_to_its_origins_only_and_nothing_els
         .unwrap();
     assert_eq!(resp.status(), 404);
     assert_eq!(csp(&resp), NONE);
-    let (status, _) = server_fn(server, "", "embed_view", &[("token", &token)]).await;
+    let (status, _) = server
+        .server_fn("", "embed_view", &[("token", &token)])
+        .await;
     assert_eq!(status, 404);
     let ended = tokio::time::timeout(Duration::from_secs(20), async {
         while live.chunk().await.unwrap().is_some() {}
@@ -354,17 +340,17 @@ async fn a_link_for_every_application_and_links_that_never_were() {
         assert_eq!(status, 201);
     }
     let cookie = server.sign_in("ada@example.com", PASSWORD).await;
-    let (status, created) = server_fn(
-        server,
-        &cookie,
-        "embed_token_create",
-        &[
-            ("name", "Status page"),
-            ("application", ""),
-            ("origins", "https://status.example.com:8443"),
-        ],
-    )
-    .await;
+    let (status, created) = server
+        .server_fn(
+            &cookie,
+            "embed_token_create",
+            &[
+                ("name", "Status page"),
+                ("application", ""),
+                ("origins", "https://status.example.com:8443"),
+            ],
+        )
+        .await;
     assert_eq!(status, 200, "{created}");
     let token = created["token"].as_str().unwrap();
     assert!(created["snippet"]

@@ -184,16 +184,8 @@ fn quoted_printable(text: &str) -> String {
 
 /// A portal server function called as the page calls it: the status and the JSON answer.
 async fn server_fn(api: &Api, cookie: &str, name: &str, form: &[(&str, String)]) -> (u16, Value) {
-    let resp = api
-        .server
-        .post(&api.client, &format!("/api/{name}"))
-        .header("cookie", cookie)
-        .form(form)
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    (status, resp.json().await.unwrap_or(Value::Null))
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    api.server.server_fn(cookie, name, &form).await
 }
 
 fn smtp_form(port: u16) -> Vec<(&'static str, String)> {

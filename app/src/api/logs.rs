@@ -321,3 +321,28 @@ mod tests {
         assert_eq!(advice("nope"), None);
     }
 }
+
+/// How long provisioning log entries are kept.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogRetention {
+    /// The retention in force, in days.
+    pub days: u32,
+    /// The configuration's `log_retention_days` (used when nothing is saved in Settings).
+    pub configured_days: u32,
+    /// Whether an admin saved a retention in Settings.
+    pub saved: bool,
+}
+
+#[server(endpoint = "log_retention")]
+pub async fn load_log_retention() -> Result<LogRetention, AppError> {
+    let (state, actor) = context()?;
+    service::load_retention(&state, &actor).await
+}
+
+/// Saves the retention in days; empty goes back to the configured one. Entries past a shorter
+/// retention are deleted at once.
+#[server(endpoint = "log_retention_save")]
+pub async fn save_log_retention(days: String) -> Result<LogRetention, AppError> {
+    let (state, actor) = context()?;
+    service::save_retention(&state, &actor, &days).await
+}

@@ -1,8 +1,8 @@
-//! Settings: this installation, its administrators, email notifications (SMTP), SCIM tokens,
-//! tools and the current session.
+//! Settings: this installation, its administrators, email notifications (SMTP), how long
+//! provisioning logs are kept, SCIM tokens, tools and the current session.
 
-use crate::api::load_settings;
-use crate::components::{format_time, ErrorPanel, PageHeader};
+use crate::api::{load_log_retention, load_settings, LogRetention, SaveLogRetention};
+use crate::components::{format_time, ErrorPanel, FormError, PageHeader};
 use crate::pages::email_settings::EmailNotificationsSection;
 use crate::pages::scim_tokens::ScimTokensSection;
 use leptos::prelude::*;
@@ -50,6 +50,7 @@ pub fn SettingsPage() -> impl IntoView {
                             <p class="hint">"Add administrators on the server with " <code>"steward admin create --email EMAIL"</code> "."</p>
                         </section>
                         <EmailNotificationsSection/>
+                        <LogRetentionSection/>
                         <ScimTokensSection/>
                         <section class="card">
                             <h2>"Tools"</h2>
@@ -71,5 +72,68 @@ pub fn SettingsPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+/// How long provisioning log entries are kept: the configured default, or what an admin saves.
+#[component]
+fn LogRetentionSection() -> impl IntoView {
+    let save = ServerAction::<SaveLogRetention>::new();
+    let retention = Resource::new(move || save.version().get(), |_| load_log_retention());
+    view! {
+        <section class="card" data-testid="log-retention">
+            <h2>"Provisioning logs"</h2>
+            <p class="hint">"Entries older than the retention period are deleted by a background job every hour, and at once when the period is shortened. Export what you need to keep longer from the provisioning logs page (CSV or JSON)."</p>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match retention.await {
+                        Ok(r) => view! { <LogRetentionForm retention=r save/> }.into_any(),
+                        Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn LogRetentionForm(
+    retention: LogRetention,
+    save: ServerAction<SaveLogRetention>,
+) -> impl IntoView {
+    let days = RwSignal::new(if retention.saved {
+        retention.days.to_string()
+    } else {
+        String::new()
+    });
+    let error = Signal::derive(move || save.value().get().and_then(|r| r.err()));
+    let source = if retention.saved {
+        format!(
+            "Set here. Leave empty to go back to the configured {} days.",
+            retention.configured_days
+        )
+    } else {
+        format!("The configured default ({} days, log_retention_days). Enter a number to change it here.", retention.configured_days)
+    };
+    view! {
+        <FormError error/>
+        <div class="form form-card">
+            <p>"Kept for " <strong data-testid="retention-days">{format!("{} days", retention.days)}</strong></p>
+            <div class="field">
+                <label for="retention-days-input">"Retention (days)"</label>
+                <div class="inline">
+                    <input id="retention-days-input" class="input-days" type="number" min="1" max="3650" inputmode="numeric"
+                        placeholder=retention.configured_days.to_string()
+                        prop:value=move || days.get() on:input=move |ev| days.set(event_target_value(&ev))/>
+                    <button type="button" class="button button-primary" disabled=move || save.pending().get()
+                        on:click=move |_| { save.dispatch(SaveLogRetention { days: days.get_untracked() }); }>
+                        {move || if save.pending().get() { "Saving…" } else { "Save" }}
+                    </button>
+                    {move || matches!(save.value().get(), Some(Ok(_))).then(|| view! { <span class="badge badge-ok" role="status">"Retention saved"</span> })}
+                </div>
+                <p class="hint">{source}</p>
+                {move || error.get().and_then(|e| e.field("days")).map(|m| view! { <p class="field-error">{m}</p> })}
+            </div>
+        </div>
     }
 }

@@ -15,8 +15,10 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use steward_store::{LogEntry, LogQuery, Role};
 
 use super::middleware::CurrentSession;
-use super::{internal, store_error, Actor, PortalState};
-use crate::api::{ActivityPoint, LogDetail, LogFilter, LogPage, LogRow, ModifiedView, StepView};
+use super::{internal, store_error, Actor, AuditEntry, PortalState};
+use crate::api::{
+    ActivityPoint, LogDetail, LogFilter, LogPage, LogRetention, LogRow, ModifiedView, StepView,
+};
 use crate::error::{AppError, ErrorCode, FieldError};
 
 const ROLE: Role = Role::GlobalAdministrator;
@@ -27,7 +29,7 @@ const EXPORT_PAGE: u32 = 1000;
 pub const EXPORT_MAX: usize = 1_000_000;
 
 fn invalid(field: &str, message: String) -> AppError {
-    AppError::invalid(vec![FieldError::new(field, message)])
+    super::applications::invalid(vec![FieldError::new(field, message)])
 }
 
 fn date(field: &str, text: &str) -> Result<Option<DateTime<Utc>>, AppError> {
@@ -444,32 +446,125 @@ pub async fn export(
         .into_response()
 }
 
-/// Deletes entries older than the retention period, a batch at a time (so the engine's
-/// writes never wait long), every `every`; runs until the process ends.
-pub async fn retention_job(state: PortalState, every: Duration) {
+/// The tenant setting that holds the retention an admin chose in Settings.
+pub const RETENTION_KEY: &str = "provisioning_log_retention";
+
+/// The longest retention Settings accepts, in days (ten years).
+pub const RETENTION_MAX_DAYS: u32 = 3650;
+
+/// The retention in force: what an admin saved in Settings, or else the configuration's
+/// `log_retention_days`.
+pub async fn retention(state: &PortalState) -> Result<LogRetention, AppError> {
+    let saved = state
+        .store
+        .tenant_setting(RETENTION_KEY)
+        .await
+        .map_err(store_error)?
+        .and_then(|v| v.get("days").and_then(serde_json::Value::as_u64))
+        .and_then(|d| u32::try_from(d).ok())
+        .filter(|d| (1..=RETENTION_MAX_DAYS).contains(d));
+    Ok(LogRetention {
+        days: saved.unwrap_or(state.info.log_retention_days),
+        configured_days: state.info.log_retention_days,
+        saved: saved.is_some(),
+    })
+}
+
+/// The retention for the Settings page.
+pub async fn load_retention(state: &PortalState, actor: &Actor) -> Result<LogRetention, AppError> {
+    actor.require(ROLE)?;
+    retention(state).await
+}
+
+/// Saves the retention (`days` as typed; empty: back to the configuration's), and deletes what
+/// is now past it at once, in the background.
+pub async fn save_retention(
+    state: &PortalState,
+    actor: &Actor,
+    days: &str,
+) -> Result<LogRetention, AppError> {
+    actor.require(ROLE)?;
+    let before = retention(state).await?;
+    let text = days.trim();
+    let value = if text.is_empty() {
+        serde_json::Value::Null
+    } else {
+        let n: u32 = text
+            .parse()
+            .ok()
+            .filter(|d| (1..=RETENTION_MAX_DAYS).contains(d))
+            .ok_or_else(|| {
+                invalid(
+                    "days",
+                    format!(
+                        "{text:?} is not a retention period: enter a whole number of days from 1 to {RETENTION_MAX_DAYS}, or leave it empty for the configured {} days.",
+                        state.info.log_retention_days
+                    ),
+                )
+            })?;
+        serde_json::json!({ "days": n })
+    };
+    state
+        .store
+        .set_tenant_setting(RETENTION_KEY, &value)
+        .await
+        .map_err(store_error)?;
+    let after = retention(state).await?;
+    actor
+        .audit(
+            state,
+            AuditEntry::new("settings.log_retention", "Provisioning logs")
+                .detail(format!("{} days", after.days))
+                .change(
+                    serde_json::json!({ "days": before.days }),
+                    serde_json::json!({ "days": after.days }),
+                ),
+        )
+        .await;
+    if after.days < before.days {
+        let state = state.clone();
+        tokio::spawn(async move { prune(&state, after.days).await });
+    }
+    Ok(after)
+}
+
+/// Deletes the entries older than `days`, a batch at a time (so the engine's writes never
+/// wait long); how many.
+async fn prune(state: &PortalState, days: u32) -> u64 {
+    let cutoff = Utc::now() - chrono::Duration::days(i64::from(days));
+    let mut deleted = 0u64;
     loop {
-        let days = state.info.log_retention_days;
-        let cutoff = Utc::now() - chrono::Duration::days(i64::from(days));
-        let mut deleted = 0u64;
-        loop {
-            match state.store.prune_provisioning_log(cutoff, 200).await {
-                Ok(0) => break,
-                Ok(n) => {
-                    deleted += n;
-                    tokio::task::yield_now().await;
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, "provisioning log retention failed; trying again later");
-                    break;
-                }
+        match state.store.prune_provisioning_log(cutoff, 200).await {
+            Ok(0) => break,
+            Ok(n) => {
+                deleted += n;
+                tokio::task::yield_now().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "provisioning log retention failed; trying again later");
+                break;
             }
         }
-        if deleted > 0 {
-            tracing::info!(
-                deleted,
-                days,
-                "provisioning log entries past retention deleted"
-            );
+    }
+    if deleted > 0 {
+        tracing::info!(
+            deleted,
+            days,
+            "provisioning log entries past retention deleted"
+        );
+    }
+    deleted
+}
+
+/// Deletes entries older than the retention in force, every `every`; runs until the process
+/// ends.
+pub async fn retention_job(state: PortalState, every: Duration) {
+    loop {
+        match retention(&state).await {
+            Ok(r) => {
+                prune(&state, r.days).await;
+            }
+            Err(e) => tracing::warn!(error = %e.message, "could not read the log retention"),
         }
         tokio::time::sleep(every).await;
     }

@@ -213,6 +213,29 @@ impl Server {
         cookie.split(';').next().unwrap().to_string()
     }
 
+    /// Posts a portal server function as the portal's page would, with a session cookie (or
+    /// none): the status and the JSON answer (`Null` when there is none).
+    pub async fn server_fn(
+        &self,
+        cookie: &str,
+        name: &str,
+        form: &[(&str, &str)],
+    ) -> (u16, serde_json::Value) {
+        let resp = self
+            .post(&self.client(), &format!("/api/{name}"))
+            .header("cookie", cookie)
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+        )
+    }
+
     /// The HTML of a page fetched with a session cookie.
     pub async fn page_text(&self, cookie: &str, path: &str) -> String {
         let resp = self
