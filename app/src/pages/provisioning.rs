@@ -206,7 +206,12 @@ pub fn StatusCard(status: RwSignal<JobView>) -> impl IntoView {
                                 {c.ended_at.map(|t| format!(" · ended {}", format_time(t)))}
                                 {format!(" · took {}", duration(c.duration_secs(now)))}
                                 <br/>
-                                <span class="muted">{format!("{} created, {} updated, {} disabled, {} deleted, {} failed, {} unchanged", c.created, c.updated, c.disabled, c.deleted, c.failed, c.skipped)}</span>
+                                <span class="muted">{if c.kind == "dry_run" {
+                                    format!("Would create {}, update {}, disable {}, delete {}; {} failed, {} unchanged. Nothing was sent.", c.created, c.updated, c.disabled, c.deleted, c.failed, c.skipped)
+                                } else {
+                                    format!("{} created, {} updated, {} disabled, {} deleted, {} failed, {} unchanged{}", c.created, c.updated, c.disabled, c.deleted, c.failed, c.skipped,
+                                        if c.staged > 0 { format!(", {} held for review", c.staged) } else { String::new() })
+                                }}</span>
                                 {(!c.message.is_empty()).then(|| view! { <br/><span class="muted">{c.message.clone()}</span> })}
                             </dd>
                             <dt>"Cycle id"</dt>

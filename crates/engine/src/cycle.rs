@@ -121,12 +121,14 @@ impl<'a> Cycle<'a> {
         if o.in_scope {
             c.in_scope += 1;
         }
+        // A dry run counts what it would have sent (each such entry is "skipped": not sent).
+        let done = |status: &str| status == "success" || self.opts.dry_run && status == "skipped";
         match (o.action, o.status) {
             (_, "failure") => c.failed += 1,
-            ("create", "success") => c.created += 1,
-            ("update", "success") => c.updated += 1,
-            ("disable", "success") => c.disabled += 1,
-            ("delete", "success") => c.deleted += 1,
+            ("create", s) if done(s) => c.created += 1,
+            ("update", s) if done(s) => c.updated += 1,
+            ("disable", s) if done(s) => c.disabled += 1,
+            ("delete", s) if done(s) => c.deleted += 1,
             ("staged_delete", _) => c.staged += 1,
             _ => c.skipped += 1,
         }

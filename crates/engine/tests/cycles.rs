@@ -622,6 +622,11 @@ async fn a_dry_run_sends_nothing_and_records_everything() {
     let cycles = w.run().await;
     assert_eq!(cycles.len(), 1);
     assert_eq!(cycles[0].kind, "dry_run");
+    assert_eq!(
+        cycles[0].counters.created, 2,
+        "a dry run counts what it would send: {:?}",
+        cycles[0].counters
+    );
     assert_eq!(w.fake.count("POST"), 0);
     let log = w
         .store
