@@ -1,21 +1,9 @@
-import { APIRequestContext, Browser, expect, Page, request as playwrightRequest, test } from "@playwright/test";
+import { Browser, expect, Page, request as playwrightRequest, test } from "@playwright/test";
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { baseURL } from "../playwright.config";
-import { freePort, hydrated, shot, signIn, targets } from "./fixtures";
-
-/** Creates a token of `kind` ("api" or "scim") through the portal's own server function. */
-async function token(page: Page, kind: "api" | "scim", name: string): Promise<string> {
-  const body = new URLSearchParams({ kind, name });
-  if (kind === "api") body.set("role", "global_administrator");
-  const text = await page.evaluate(async (b) => {
-    const r = await fetch("/api/token_create", { method: "POST", body: new URLSearchParams(b) });
-    if (!r.ok) throw new Error(`token_create: ${r.status} ${await r.text()}`);
-    return r.text();
-  }, body.toString());
-  return JSON.parse(text);
-}
+import { application, freePort, hydrated, shot, signIn, targets, token, users } from "./fixtures";
 
 /** A signed-in admin's second browser, as another person in another place would have. */
 async function secondAdmin(browser: Browser): Promise<Page> {
@@ -24,53 +12,6 @@ async function secondAdmin(browser: Browser): Promise<Page> {
   await signIn(page);
   await expect(page.getByTestId("signed-in-admin")).toBeVisible();
   return page;
-}
-
-/** `count` directory users through the inbound SCIM endpoint, 25 at a time. */
-async function users(scim: APIRequestContext, prefix: string, count: number) {
-  for (let start = 0; start < count; start += 25) {
-    await Promise.all(
-      Array.from({ length: Math.min(25, count - start) }, (_, k) => {
-        const n = `${prefix}${String(start + k).padStart(4, "0")}`;
-        return scim
-          .post("/scim/v2/Users", {
-            data: {
-              schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"],
-              userName: `${n}@example.com`,
-              displayName: `Person ${n}`,
-              name: { givenName: "Person", familyName: n },
-              emails: [{ value: `${n}@example.com`, type: "work", primary: true }],
-              active: true,
-            },
-          })
-          .then((r) => expect(r.status()).toBe(201));
-      }),
-    );
-  }
-}
-
-/** A custom SCIM application pointed at `url` with `secret`, in automatic mode, every user
- * in scope; its id. */
-async function application(api: APIRequestContext, name: string, url: string, secret: string): Promise<string> {
-  const created = await api.post("/api/v1/applications", { data: { gallery_id: "custom-scim", name } });
-  expect(created.status()).toBe(201);
-  const app = await created.json();
-  const id: string = app.id;
-  const creds = await api.put(`/api/v1/applications/${id}/credentials`, {
-    data: { version: app.version, values: { tenant_url: url, secret_token: secret } },
-  });
-  expect(creds.status()).toBe(204);
-  let current = await (await api.get(`/api/v1/applications/${id}`)).json();
-  const mode = await api.patch(`/api/v1/applications/${id}`, {
-    data: { version: current.version, provisioning_mode: "automatic" },
-  });
-  expect(mode.status()).toBe(200);
-  current = await (await api.get(`/api/v1/applications/${id}`)).json();
-  const settings = await api.put(`/api/v1/applications/${id}/settings`, {
-    data: { version: current.version, settings: { ...current.settings, scope: "all" } },
-  });
-  expect(settings.status()).toBe(200);
-  return id;
 }
 
 /** Python's aiosmtpd on `port`, delivering every message into a Maildir under `dir`. */
