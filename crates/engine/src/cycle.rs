@@ -19,7 +19,7 @@ use std::sync::Arc;
 use chrono::Utc;
 use futures::stream::{self, StreamExt};
 use steward_store::{
-    Cycle as CycleRecord, GroupId, Link, ObjectType, Staged, Store, StoreError, UserId,
+    Cycle as CycleRecord, GroupId, Link, ObjectType, Staged, Store, StoreError, UserBasis, UserId,
 };
 
 use crate::listing::{TargetIndex, LIST_PAGE, MAX_LISTED};
@@ -205,12 +205,16 @@ impl<'a> Cycle<'a> {
         .buffer_unordered(concurrency);
         let mut first_error = None;
         let mut logs = Vec::new();
+        let mut links = Vec::new();
         while let Some(result) = results.next().await {
             match result {
                 None => {}
                 Some(Ok(mut o)) => {
                     if let Some(entry) = o.pending_log.take() {
                         logs.push(entry);
+                    }
+                    if let Some(write) = o.pending_link.take() {
+                        links.push(write);
                     }
                     self.count(&o);
                     self.record.done += 1;
@@ -221,6 +225,19 @@ impl<'a> Cycle<'a> {
             }
         }
         drop(results);
+        // The page's links in one transaction. Should the process die before, the page runs
+        // again after restart and matches the accounts it created instead of creating them
+        // twice (no link means the object is matched first).
+        match self.store.save_links(&links).await {
+            Ok(refused) => {
+                for (source_id, e) in refused {
+                    tracing::warn!(application = %self.app(), source_id, error = %e, "link not saved; the next cycle matches the account again");
+                }
+            }
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
         if let Err(e) = self.store.record_provisioning_batch(logs).await {
             first_error.get_or_insert(e);
         }
@@ -331,13 +348,32 @@ impl<'a> Cycle<'a> {
             loop {
                 let page = self
                     .store
-                    .scan_user_versions(UserId::parse(&after), PAGE)
+                    .scan_user_bases(self.app(), UserId::parse(&after), PAGE)
                     .await?;
-                let last = page.last().map(|(id, _)| id.to_string());
-                let links = self
-                    .links_between(ObjectType::User, &after, last.as_deref())
-                    .await?;
-                let (mut subjects, links) = self.user_subjects(&page, links).await?;
+                let last = page.last().map(|u| u.id.to_string());
+                let (rest, changed_links) = self.unchanged_left_out(&page).await?;
+                // The page's links are read only when some linked user changed, or when there
+                // are more links in the id range than linked users (some users are gone).
+                let gone_possible = match &last {
+                    None => true,
+                    Some(last) => {
+                        let linked = page.iter().filter(|u| u.linked).count() as u64;
+                        self.store
+                            .count_links_between(self.app(), ObjectType::User, &after, last)
+                            .await?
+                            > linked
+                    }
+                };
+                let links = if changed_links || gone_possible {
+                    self.links_between(ObjectType::User, &after, last.as_deref())
+                        .await?
+                } else {
+                    BTreeMap::new()
+                };
+                let (mut subjects, mut links) = self.user_subjects(&rest, links).await?;
+                for u in &page {
+                    links.remove(&u.id.to_string());
+                }
                 // Linked users not in the directory any more (recycle bin or deleted).
                 for (id, link) in links {
                     subjects.push(Subject::gone(ObjectType::User, id, link));
@@ -547,6 +583,43 @@ impl<'a> Cycle<'a> {
             }
         }
         Ok(())
+    }
+
+    /// Counts and leaves out the users of a page whose link says nothing changed since their
+    /// last complete run, and those not assigned and never provisioned: the rest (ids and
+    /// versions), and whether one of them is linked.
+    async fn unchanged_left_out(
+        &mut self,
+        page: &[UserBasis],
+    ) -> Result<(Vec<(UserId, i64)>, bool), StoreError> {
+        let ids: Vec<String> = page.iter().map(|u| u.id.to_string()).collect();
+        let groups_of = self.groups_of(&ids).await?;
+        let mut rest = Vec::new();
+        let mut linked = false;
+        for (u, id) in page.iter().zip(&ids) {
+            if self.handled.contains(id) {
+                continue;
+            }
+            let groups = groups_of.get(id).map(Vec::as_slice).unwrap_or(&[]);
+            let assigned = self.assignments.user_assigned(id, groups);
+            if !assigned && self.ctx.settings.assigned_only() && !u.linked {
+                self.record.counters.skipped += 1;
+                self.record.done += 1;
+                continue;
+            }
+            if self.opts.trust_basis && u.linked {
+                let now = crate::object::basis(u.version, self.ctx.app.version, assigned);
+                if u.basis.as_deref() == Some(now.as_str()) {
+                    self.record.counters.skipped += 1;
+                    self.record.counters.in_scope += u64::from(u.active);
+                    self.record.done += 1;
+                    continue;
+                }
+            }
+            linked |= u.linked;
+            rest.push((u.id, u.version));
+        }
+        Ok((rest, linked))
     }
 
     /// The subjects for a page of users (ids and versions) with their links: users unchanged

@@ -263,6 +263,10 @@ pub struct Outcome {
     /// The log entry to record, when [`RunOptions::defer_log`] left it to the caller.
     #[serde(skip)]
     pub pending_log: Option<steward_store::NewLogEntry>,
+    /// The link write to make with the page, when [`RunOptions::defer_log`] left it to the
+    /// caller (users in cycles).
+    #[serde(skip)]
+    pub pending_link: Option<steward_store::LinkWrite>,
 }
 
 /// A run's end before it is recorded.

@@ -12,7 +12,7 @@ use steward_connect::{OpError, TargetObject};
 use steward_gallery::{AppObjectMapping, DirectoryObject, OutOfScopeAction};
 use steward_scim::{PatchOperation, PatchPath};
 use steward_store::{
-    GroupId, Link, MemberType, NewLogEntry, ObjectType, Store, StoreError, UserId,
+    GroupId, Link, LinkWrite, MemberType, NewLogEntry, ObjectType, Store, StoreError, UserId,
 };
 use steward_sync::{
     on_create_paths, render, resource, shown, shown_values, target_value, Fingerprint,
@@ -174,9 +174,27 @@ struct Run<'a> {
     basis: Option<String>,
     /// Whether the link saved by this run carries `basis` already.
     basis_saved: bool,
+    /// The link write a cycle makes with the rest of its page (users only).
+    pending_link: Option<LinkWrite>,
 }
 
 impl Run<'_> {
+    /// Whether link writes wait for the page: in cycles, for users (groups' member records
+    /// need their link at once).
+    fn defers_links(&self) -> bool {
+        self.opts.defer_log && self.subject.object_type == ObjectType::User
+    }
+
+    /// Saves the link now, or leaves it to the cycle's page write.
+    async fn save_link(&mut self, link: Link) -> Result<(), StoreError> {
+        if self.defers_links() {
+            self.pending_link = Some(LinkWrite::Save(link));
+            Ok(())
+        } else {
+            self.store.save_link(&link).await
+        }
+    }
+
     fn push(&mut self, s: Step) {
         if let Some(sink) = &self.opts.on_step {
             (sink.0)(self.subject.object_type, &self.subject.id, &s);
@@ -258,20 +276,30 @@ pub async fn provision(
             _ => None,
         },
         basis_saved: false,
+        pending_link: None,
     };
     let end = decide(&mut run).await?;
     // Remember what an unchanged result was based on, so the next cycle can skip the object.
     if let (Some(link), false) = (&subject.link, run.basis_saved) {
         let settled = end.noop && end.status != "failure" && end.action != "staged_delete";
         if settled && link.basis != run.basis && run.basis.is_some() {
-            store
-                .set_link_basis(
-                    &ctx.app.id,
-                    subject.object_type,
-                    &subject.id,
-                    run.basis.as_deref(),
-                )
-                .await?;
+            if run.defers_links() {
+                run.pending_link = Some(LinkWrite::Basis {
+                    application_id: ctx.app.id.clone(),
+                    object_type: subject.object_type,
+                    source_id: subject.id.clone(),
+                    basis: run.basis.clone(),
+                });
+            } else {
+                store
+                    .set_link_basis(
+                        &ctx.app.id,
+                        subject.object_type,
+                        &subject.id,
+                        run.basis.as_deref(),
+                    )
+                    .await?;
+            }
         }
     }
     let name = subject.name();
@@ -319,6 +347,7 @@ pub async fn provision(
         unresolved_references: end.unresolved_references,
         in_scope: run.in_scope,
         pending_log,
+        pending_link: run.pending_link,
     })
 }
 
@@ -731,7 +760,7 @@ async fn create(run: &mut Run<'_>, values: &BTreeMap<String, Value>) -> Result<E
             link.sent = serde_json::to_value(&shown).unwrap_or_default();
             link.basis = run.basis.clone();
             run.basis_saved = true;
-            run.store.save_link(&link).await?;
+            run.save_link(link).await?;
             Ok(End::new("create", "success", Some(target_id), "Created."))
         }
     }
@@ -763,7 +792,7 @@ async fn update(
             link.basis = run.basis.clone();
             run.basis_saved = true;
             link.active = values.get("active") != Some(&Value::Bool(false));
-            run.store.save_link(&link).await?;
+            run.save_link(link).await?;
         }
         return Ok(End::unchanged(
             target_id,
@@ -868,7 +897,7 @@ async fn update(
     link.fingerprint = serde_json::to_value(Fingerprint::of(values)).unwrap_or_default();
     link.active = values.get("active") != Some(&Value::Bool(false));
     link.updated_at = chrono::Utc::now();
-    run.store.save_link(&link).await?;
+    run.save_link(link).await?;
     Ok(End::new("update", "success", target_id, "Updated."))
 }
 
@@ -1085,7 +1114,7 @@ async fn leave_scope(
     link.updated_at = chrono::Utc::now();
     link.basis = run.basis.clone();
     run.basis_saved = true;
-    run.store.save_link(&link).await?;
+    run.save_link(link).await?;
     Ok(End::new(
         "disable",
         "success",

@@ -499,6 +499,56 @@ async fn accounts_already_in_the_application_are_matched_from_one_listing() {
 }
 
 #[tokio::test]
+async fn a_full_cycle_finds_links_whose_user_is_gone() {
+    let w = World::new(json!({"scope": "all"})).await;
+    for name in ["ada", "grace", "carol"] {
+        w.user(name, None).await;
+    }
+    w.run().await;
+    // Two accounts linked to directory ids that no longer exist (as after a feed that was
+    // lost): one sorts before every user, one after.
+    let target = client(&w.fake, TOKEN);
+    for (source, name) in [
+        ("00000000-0000-0000-0000-000000000000", "first-ghost"),
+        ("ffffffff-ffff-ffff-ffff-ffffffffffff", "last-ghost"),
+    ] {
+        let created = target
+            .create(
+                TargetObject::Users,
+                &json!({"userName": format!("{name}@example.com"), "active": true}),
+            )
+            .await
+            .unwrap();
+        w.store
+            .save_link(&steward_store::Link {
+                application_id: w.app.id.clone(),
+                object_type: ObjectType::User,
+                source_id: source.into(),
+                target_id: created["id"].as_str().unwrap().into(),
+                fingerprint: json!({}),
+                active: true,
+                updated_at: chrono::Utc::now(),
+                sent: json!({}),
+                basis: None,
+            })
+            .await
+            .unwrap();
+    }
+    w.fake.clear_requests();
+    w.store
+        .send_command(&w.app.id, JobCommand::Run)
+        .await
+        .unwrap();
+    let cycles = w.run().await;
+    assert_eq!(cycles[0].kind, "periodic");
+    let k = &cycles[0].counters;
+    assert_eq!(k.deleted, 2, "{k:?}");
+    assert_eq!(w.fake.count("DELETE"), 2);
+    assert_eq!(w.fake.requests().len(), 2, "{:?}", w.fake.requests());
+    assert_eq!(w.fake.users().len(), 3);
+}
+
+#[tokio::test]
 async fn removals_above_the_threshold_wait_for_an_admin() {
     let w = World::new(json!({"deletion_threshold": 2})).await;
     let mut ids = Vec::new();

@@ -2,7 +2,7 @@
 //! pending command, quarantine), its cycles with counters and progress, per-object retries
 //! (escrow), disables and deletes held back by the threshold, and group members last sent.
 
-use crate::{Link, NewNotification, ObjectType, StoreResult};
+use crate::{Link, NewNotification, ObjectType, StoreResult, UserId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -166,6 +166,20 @@ pub struct Failed<'a> {
     pub message: &'a str,
 }
 
+/// A current user as a full cycle first sees it: enough to tell whether it changed since its
+/// last complete run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserBasis {
+    pub id: UserId,
+    pub version: i64,
+    /// Whether the user has a link to the application.
+    pub linked: bool,
+    /// The link's basis (see [`Link::basis`]).
+    pub basis: Option<String>,
+    /// Whether the linked account is active.
+    pub active: bool,
+}
+
 /// A disable or delete held back by the accidental-deletion threshold.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Staged {
@@ -266,6 +280,23 @@ pub trait JobStore: Send + Sync {
         upto: Option<&str>,
         limit: u32,
     ) -> StoreResult<Vec<Link>>;
+    /// For a full cycle: the next current users after `after` in id order, with their
+    /// version and, when linked to `application`, the link's basis and state: what the cycle
+    /// needs to leave unchanged users out without reading them or their links.
+    async fn scan_user_bases(
+        &self,
+        application: &str,
+        after: Option<UserId>,
+        limit: u32,
+    ) -> StoreResult<Vec<UserBasis>>;
+    /// How many links of the type have a source id after `after` and up to `upto`.
+    async fn count_links_between(
+        &self,
+        application: &str,
+        object_type: ObjectType,
+        after: &str,
+        upto: &str,
+    ) -> StoreResult<u64>;
     /// The members (directory ids) last sent to the group's target object.
     async fn sent_members(&self, application: &str, group_id: &str) -> StoreResult<Vec<String>>;
     async fn record_sent_members(

@@ -37,6 +37,7 @@ pub use error::{StoreError, StoreResult};
 pub use import::{DirectoryImport, UserWrite};
 pub use jobs::{
     Cycle, CycleCounters, Escrow, Failed, Job, JobChange, JobCommand, JobStore, Quarantine, Staged,
+    UserBasis,
 };
 pub use model::*;
 pub use notifications::{
@@ -44,8 +45,8 @@ pub use notifications::{
 };
 pub use prefilter::{JsonPath, Prefilter, TextOp};
 pub use provisioning::{
-    ActivityBucket, ActivityKind, Link, LogEntry, LogQuery, NewLogEntry, ProvisioningStore,
-    MAX_LOG_PAGE,
+    ActivityBucket, ActivityKind, Link, LinkWrite, LogEntry, LogQuery, NewLogEntry,
+    ProvisioningStore, MAX_LOG_PAGE,
 };
 pub use tokens::{
     ApiToken, ApiTokenStore, NewScimToken, NewToken, ScimToken, TokenInfo, TokenRef,

@@ -2,7 +2,7 @@
 //! objects (with a fingerprint of what was sent), and the provisioning log with the queries
 //! of the portal's Logs page, its retention and its hourly activity.
 
-use crate::{ObjectType, StoreResult};
+use crate::{ObjectType, StoreError, StoreResult};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -26,6 +26,30 @@ pub struct Link {
     /// application version, assignment); `None` when the next run must map the object again.
     #[serde(default)]
     pub basis: Option<String>,
+}
+
+/// One write to a link, as a cycle collects them for its page.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LinkWrite {
+    /// Create or replace the link of `source_id` (as [`ProvisioningStore::save_link`]).
+    Save(Link),
+    /// Record the basis of an existing link (as [`ProvisioningStore::set_link_basis`]).
+    Basis {
+        application_id: String,
+        object_type: ObjectType,
+        source_id: String,
+        basis: Option<String>,
+    },
+}
+
+impl LinkWrite {
+    /// The directory object the write is about.
+    pub fn source_id(&self) -> &str {
+        match self {
+            LinkWrite::Save(link) => &link.source_id,
+            LinkWrite::Basis { source_id, .. } => source_id,
+        }
+    }
 }
 
 /// One provisioning log entry to record.
@@ -177,6 +201,11 @@ pub trait ProvisioningStore: Send + Sync {
     ) -> StoreResult<Option<Link>>;
     /// Creates or replaces the link of `link.source_id`.
     async fn save_link(&self, link: &Link) -> StoreResult<()>;
+    /// Applies a page's link writes in one transaction (a cycle writes each page's links
+    /// at once, not one commit per object). A write refused on its own (an account already
+    /// linked to another directory object) is left out and returned with the reason; the
+    /// others are saved.
+    async fn save_links(&self, writes: &[LinkWrite]) -> StoreResult<Vec<(String, StoreError)>>;
     /// Records what the link's last complete run was based on.
     async fn set_link_basis(
         &self,

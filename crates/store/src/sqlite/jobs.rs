@@ -4,8 +4,9 @@ use super::provisioning::{link_from, object_type, LINK_COLUMNS_LIGHT};
 use super::SqliteStore;
 use crate::jobs::{
     Cycle, CycleCounters, Escrow, Failed, Job, JobChange, JobCommand, JobStore, Quarantine, Staged,
+    UserBasis,
 };
-use crate::{Link, ObjectType, StoreError, StoreResult};
+use crate::{Link, ObjectType, StoreError, StoreResult, UserId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteRow;
@@ -635,6 +636,60 @@ impl JobStore for SqliteStore {
         }
         let rows = query.bind(limit).fetch_all(&self.pool).await?;
         rows.iter().map(link_from).collect()
+    }
+
+    async fn scan_user_bases(
+        &self,
+        application: &str,
+        after: Option<UserId>,
+        limit: u32,
+    ) -> StoreResult<Vec<UserBasis>> {
+        let rows = sqlx::query(
+            "SELECT u.id, u.version, l.source_id IS NOT NULL AS linked, l.basis, l.state
+             FROM users u
+             LEFT JOIN provisioning_links l
+               ON l.application_id = ? AND l.object_type = 'user' AND l.source_id = u.id
+             WHERE u.deleted_at IS NULL AND u.id > ?
+             ORDER BY u.id LIMIT ?",
+        )
+        .bind(application)
+        .bind(after.map(|id| id.to_string()).unwrap_or_default())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let id: String = row.try_get("id")?;
+                Ok(UserBasis {
+                    id: UserId::parse(&id)
+                        .ok_or_else(|| StoreError::Corrupt(format!("user id {id:?}")))?,
+                    version: row.try_get("version")?,
+                    linked: row.try_get("linked")?,
+                    basis: row.try_get("basis")?,
+                    active: row.try_get::<Option<String>, _>("state")?.as_deref() == Some("active"),
+                })
+            })
+            .collect()
+    }
+
+    async fn count_links_between(
+        &self,
+        application: &str,
+        object_type: ObjectType,
+        after: &str,
+        upto: &str,
+    ) -> StoreResult<u64> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM provisioning_links
+             WHERE application_id = ? AND object_type = ? AND source_id > ? AND source_id <= ?",
+        )
+        .bind(application)
+        .bind(object_type.as_str())
+        .bind(after)
+        .bind(upto)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n.max(0) as u64)
     }
 
     async fn sent_members(&self, application: &str, group_id: &str) -> StoreResult<Vec<String>> {

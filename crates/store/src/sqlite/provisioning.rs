@@ -3,7 +3,7 @@
 use super::log::{log_entry_from, LOG_COLUMNS};
 use super::SqliteStore;
 use crate::provisioning::{
-    ActivityBucket, Link, LogEntry, LogQuery, NewLogEntry, ProvisioningStore,
+    ActivityBucket, Link, LinkWrite, LogEntry, LogQuery, NewLogEntry, ProvisioningStore,
 };
 use crate::{ObjectType, StoreError, StoreResult};
 use async_trait::async_trait;
@@ -39,6 +39,63 @@ pub(super) fn link_from(row: &SqliteRow) -> StoreResult<Link> {
         },
         basis: row.try_get("basis")?,
     })
+}
+
+/// Creates or replaces a link (a conflict on the target id is the account being linked
+/// to another directory object already).
+async fn upsert_link(conn: &mut sqlx::SqliteConnection, link: &Link) -> StoreResult<()> {
+    sqlx::query(
+        // A link read in a batch carries no `sent` (null): the stored one is kept.
+        "INSERT INTO provisioning_links
+             (application_id, object_type, source_id, target_id, fingerprint, state, updated_at, sent, basis)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, coalesce(?8, '{}'), ?9)
+         ON CONFLICT (application_id, object_type, source_id) DO UPDATE SET
+             target_id = excluded.target_id, fingerprint = excluded.fingerprint,
+             state = excluded.state, updated_at = excluded.updated_at,
+             sent = coalesce(?8, provisioning_links.sent), basis = excluded.basis",
+    )
+    .bind(&link.application_id)
+    .bind(link.object_type.as_str())
+    .bind(&link.source_id)
+    .bind(&link.target_id)
+    .bind(link.fingerprint.to_string())
+    .bind(if link.active { "active" } else { "disabled" })
+    .bind(link.updated_at)
+    .bind((!link.sent.is_null()).then(|| link.sent.to_string()))
+    .bind(&link.basis)
+    .execute(conn)
+    .await
+    .map_err(|e| {
+        if super::is_unique_violation(&e) {
+            StoreError::Conflict {
+                what: "linked target object",
+                value: link.target_id.clone(),
+            }
+        } else {
+            e.into()
+        }
+    })?;
+    Ok(())
+}
+
+async fn update_basis(
+    conn: &mut sqlx::SqliteConnection,
+    application: &str,
+    object_type: ObjectType,
+    source_id: &str,
+    basis: Option<&str>,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE provisioning_links SET basis = ?
+         WHERE application_id = ? AND object_type = ? AND source_id = ?",
+    )
+    .bind(basis)
+    .bind(application)
+    .bind(object_type.as_str())
+    .bind(source_id)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 pub(super) const LINK_COLUMNS: &str =
@@ -116,38 +173,42 @@ impl ProvisioningStore for SqliteStore {
     }
 
     async fn save_link(&self, link: &Link) -> StoreResult<()> {
-        sqlx::query(
-            // A link read in a batch carries no `sent` (null): the stored one is kept.
-            "INSERT INTO provisioning_links
-                 (application_id, object_type, source_id, target_id, fingerprint, state, updated_at, sent, basis)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, coalesce(?8, '{}'), ?9)
-             ON CONFLICT (application_id, object_type, source_id) DO UPDATE SET
-                 target_id = excluded.target_id, fingerprint = excluded.fingerprint,
-                 state = excluded.state, updated_at = excluded.updated_at,
-                 sent = coalesce(?8, provisioning_links.sent), basis = excluded.basis",
-        )
-        .bind(&link.application_id)
-        .bind(link.object_type.as_str())
-        .bind(&link.source_id)
-        .bind(&link.target_id)
-        .bind(link.fingerprint.to_string())
-        .bind(if link.active { "active" } else { "disabled" })
-        .bind(link.updated_at)
-        .bind((!link.sent.is_null()).then(|| link.sent.to_string()))
-        .bind(&link.basis)
-        .execute(&self.writer)
-        .await
-        .map_err(|e| {
-            if super::is_unique_violation(&e) {
-                StoreError::Conflict {
-                    what: "linked target object",
-                    value: link.target_id.clone(),
+        let mut conn = self.writer.acquire().await?;
+        upsert_link(&mut conn, link).await
+    }
+
+    async fn save_links(&self, writes: &[LinkWrite]) -> StoreResult<Vec<(String, StoreError)>> {
+        if writes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut tx = self.write_tx().await?;
+        let mut refused = Vec::new();
+        for write in writes {
+            // A statement that fails a constraint is undone alone; the transaction goes on.
+            let done = match write {
+                LinkWrite::Save(link) => upsert_link(&mut tx, link).await,
+                LinkWrite::Basis {
+                    application_id,
+                    object_type,
+                    source_id,
+                    basis,
+                } => {
+                    update_basis(
+                        &mut tx,
+                        application_id,
+                        *object_type,
+                        source_id,
+                        basis.as_deref(),
+                    )
+                    .await
                 }
-            } else {
-                e.into()
+            };
+            if let Err(e) = done {
+                refused.push((write.source_id().to_string(), e));
             }
-        })?;
-        Ok(())
+        }
+        tx.commit().await?;
+        Ok(refused)
     }
 
     async fn set_link_basis(
@@ -157,17 +218,8 @@ impl ProvisioningStore for SqliteStore {
         source_id: &str,
         basis: Option<&str>,
     ) -> StoreResult<()> {
-        sqlx::query(
-            "UPDATE provisioning_links SET basis = ?
-             WHERE application_id = ? AND object_type = ? AND source_id = ?",
-        )
-        .bind(basis)
-        .bind(application)
-        .bind(object_type.as_str())
-        .bind(source_id)
-        .execute(&self.writer)
-        .await?;
-        Ok(())
+        let mut conn = self.writer.acquire().await?;
+        update_basis(&mut conn, application, object_type, source_id, basis).await
     }
 
     async fn remove_link(
