@@ -15,6 +15,9 @@
 //! which makes every cycle read N assignments). The client uses the product's default
 //! `ScimOptions` and the engine its default concurrency.
 //!
+//! The target is FakeScim (in-memory SCIM) in a child process: this binary again, run with
+//! `--serve-target`, so that the memory printed is the engine's and the store's alone.
+//!
 //! Phases, each printed with its wall time and the process's memory (VmRSS now and VmHWM,
 //! the peak since the phase began: the peak is reset through `/proc/self/clear_refs`):
 //!
@@ -26,7 +29,8 @@
 //!    new displayName, timed from just before the store write until the target has the PATCH;
 //! 5. ceilings, for where the time goes: the target alone (a bare client doing a lookup and a
 //!    create per object at the engine's concurrency) and the store alone (the reads and writes
-//!    the engine makes per created object, at the same concurrency, in a fresh database).
+//!    the engine makes for created objects: a lookup each, the links and log entries per page
+//!    of 250, in a fresh database).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -48,8 +52,8 @@ use steward_gallery::{Entry, Gallery};
 use steward_scim::PatchOperation;
 use steward_store::sqlite::SqliteStore;
 use steward_store::{
-    ApplicationChange, JobChange, JobCommand, Link, Member, MemberType, NewLogEntry, ObjectType,
-    Store, UserId, UserWrite,
+    ApplicationChange, JobChange, JobCommand, Link, LinkWrite, Member, MemberType, NewLogEntry,
+    ObjectType, Store, UserId, UserWrite,
 };
 
 const TOKEN: &str = "bench-token";
@@ -406,15 +410,134 @@ async fn build_directory(store: &Arc<dyn Store>, n: usize, managers: bool) -> Ve
 }
 
 // ---------------------------------------------------------------------------------------
+// The target, in a process of its own
+
+/// The bench's SCIM target: FakeScim in a child process (this binary with `--serve-target`),
+/// so that the memory this process reports is the engine's and the store's alone. The two
+/// talk over the child's stdin and stdout, a command and a JSON answer per line.
+struct Target {
+    url: String,
+    child: std::process::Child,
+    io: std::sync::Mutex<(
+        std::process::ChildStdin,
+        std::io::BufReader<std::process::ChildStdout>,
+    )>,
+}
+
+impl Target {
+    fn start() -> Target {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+            .arg("--serve-target")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut url = String::new();
+        stdout.read_line(&mut url).unwrap();
+        Target {
+            url: url.trim().to_string(),
+            child,
+            io: std::sync::Mutex::new((stdin, stdout)),
+        }
+    }
+
+    fn ask(&self, command: &str) -> Value {
+        use std::io::{BufRead, Write};
+        let mut io = self.io.lock().unwrap();
+        writeln!(io.0, "{command}").unwrap();
+        io.0.flush().unwrap();
+        let mut line = String::new();
+        io.1.read_line(&mut line).unwrap();
+        serde_json::from_str(&line).unwrap()
+    }
+
+    /// (method, path) of each request received since the last `clear`.
+    fn requests(&self) -> Vec<(String, String)> {
+        serde_json::from_value(self.ask("requests")).unwrap()
+    }
+
+    fn clear(&self) {
+        self.ask("clear");
+    }
+
+    /// Users held, their size as JSON text, the request log's size, and the target
+    /// process's memory.
+    fn summary(&self) -> Value {
+        self.ask("summary")
+    }
+}
+
+impl Drop for Target {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The child's side of [`Target`]: serves FakeScim and answers commands until stdin closes.
+async fn serve_target() {
+    use std::io::{BufRead, Write};
+    let fake = Arc::new(FakeScim::start(TOKEN).await);
+    println!("{}", fake.url);
+    tokio::task::spawn_blocking(move || {
+        let stdin = std::io::stdin();
+        let mut out = std::io::stdout();
+        for line in stdin.lock().lines() {
+            let Ok(line) = line else { break };
+            let answer = match line.trim() {
+                "requests" => json!(fake
+                    .requests()
+                    .into_iter()
+                    .map(|r| (r.method, r.path))
+                    .collect::<Vec<_>>()),
+                "clear" => {
+                    fake.clear_requests();
+                    json!(true)
+                }
+                "summary" => {
+                    let users = fake.users();
+                    let log_text: usize = fake
+                        .requests()
+                        .iter()
+                        .map(|r| {
+                            r.path.len()
+                                + r.query.len()
+                                + r.body.as_ref().map_or(0, |b| b.to_string().len())
+                        })
+                        .sum();
+                    json!({
+                        "users": users.len(),
+                        "users_text": users.iter().map(|u| u.to_string().len()).sum::<usize>(),
+                        "log_text": log_text,
+                        "vm_rss_kb": status_kb("VmRSS"),
+                        "vm_hwm_kb": status_kb("VmHWM"),
+                    })
+                }
+                other => json!({"error": format!("unknown command {other:?}")}),
+            };
+            if writeln!(out, "{answer}")
+                .and_then(|()| out.flush())
+                .is_err()
+            {
+                break;
+            }
+        }
+    })
+    .await
+    .unwrap();
+}
+
+// ---------------------------------------------------------------------------------------
 // Reporting helpers
 
-fn by_method(fake: &FakeScim) -> String {
+fn by_method(requests: &[(String, String)]) -> String {
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-    for r in fake.requests() {
-        let collection = r.path.trim_matches('/').split('/').next().unwrap_or("");
-        *counts
-            .entry(format!("{} /{collection}", r.method))
-            .or_default() += 1;
+    for (method, path) in requests {
+        let collection = path.trim_matches('/').split('/').next().unwrap_or("");
+        *counts.entry(format!("{method} /{collection}")).or_default() += 1;
     }
     let total: usize = counts.values().sum();
     let parts: Vec<String> = counts.iter().map(|(k, v)| format!("{k} {v}")).collect();
@@ -483,13 +606,16 @@ fn args() -> Args {
 }
 
 fn main() {
-    let args = args();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .unwrap();
-    runtime.block_on(run(args));
+    if std::env::args().any(|a| a == "--serve-target") {
+        runtime.block_on(serve_target());
+        return;
+    }
+    runtime.block_on(run(args()));
 }
 
 async fn run(args: Args) {
@@ -526,9 +652,9 @@ async fn run(args: Args) {
     );
     memory.phase("setup");
 
-    let fake = FakeScim::start(TOKEN).await;
+    let target = Target::start();
     let client =
-        Arc::new(ScimClient::with_options(&fake.url, TOKEN, ScimOptions::default()).unwrap());
+        Arc::new(ScimClient::with_options(&target.url, TOKEN, ScimOptions::default()).unwrap());
     client.discover().await.unwrap();
     let timed = Arc::new(Timed::new(client.clone()));
     let app = store
@@ -599,7 +725,7 @@ async fn run(args: Args) {
     };
     let concurrency = options.concurrency;
     let engine = Engine::new(store.clone(), host, options);
-    fake.clear_requests();
+    target.clear();
 
     // ---- 2. Initial cycle
     let before = client.stats();
@@ -613,7 +739,10 @@ async fn run(args: Args) {
         objects as f64 / wall.as_secs_f64()
     );
     print_cycles(&cycles);
-    println!("  requests received by the target: {}", by_method(&fake));
+    println!(
+        "  requests received by the target: {}",
+        by_method(&target.requests())
+    );
     let stats = client.stats();
     println!(
         "  ScimClient stats: {stats} ({} requests this phase = {:.0} requests/s)",
@@ -628,21 +757,15 @@ async fn run(args: Args) {
         wall.as_secs_f64(),
         100.0 * inside.as_secs_f64() / concurrency as f64 / wall.as_secs_f64()
     );
-    let target_users = fake.users();
-    assert_eq!(target_users.len(), n, "every user reached the target");
-    let users_text: usize = target_users.iter().map(|u| u.to_string().len()).sum();
-    drop(target_users);
-    let log_text: usize = fake
-        .requests()
-        .iter()
-        .map(|r| r.path.len() + r.query.len() + r.body.as_ref().map_or(0, |b| b.to_string().len()))
-        .sum();
+    let summary = target.summary();
+    assert_eq!(summary["users"], n, "every user reached the target");
     println!(
-        "  FakeScim holds (as JSON text; in memory as serde_json values, several times more): users {:.1} MiB, request log {:.1} MiB (the log is cleared now)",
-        users_text as f64 / 1048576.0,
-        log_text as f64 / 1048576.0
+        "  the target process holds users {:.1} MiB and a request log {:.1} MiB as JSON text; its VmHWM {:.1} MiB (not counted below: another process)",
+        summary["users_text"].as_f64().unwrap() / 1048576.0,
+        summary["log_text"].as_f64().unwrap() / 1048576.0,
+        mib(summary["vm_hwm_kb"].as_u64().unwrap())
     );
-    fake.clear_requests();
+    target.clear();
     memory.phase("initial cycle");
 
     // ---- 3. No-op cycle
@@ -650,7 +773,7 @@ async fn run(args: Args) {
     let started = Instant::now();
     let cycles = engine.run_until_idle(&app.id).await.unwrap();
     let wall = started.elapsed();
-    let sent = fake.requests().len();
+    let sent = target.requests().len();
     println!(
         "\n[3] no-op periodic cycle: {:.2} s over {objects} objects = {:.0} objects/s; requests sent: {sent}{}",
         wall.as_secs_f64(),
@@ -659,10 +782,13 @@ async fn run(args: Args) {
     );
     print_cycles(&cycles);
     if sent > 0 {
-        println!("  requests received by the target: {}", by_method(&fake));
+        println!(
+            "  requests received by the target: {}",
+            by_method(&target.requests())
+        );
     }
     timed.report();
-    fake.clear_requests();
+    target.clear();
     memory.phase("no-op cycle");
 
     // ---- 4. Change-to-target latency
@@ -670,7 +796,7 @@ async fn run(args: Args) {
     let mut events = engine.subscribe();
     // Let the job task start and settle (it has nothing due).
     tokio::time::sleep(Duration::from_millis(300)).await;
-    fake.clear_requests();
+    target.clear();
     let changes = args.changes.min(n);
     let mut latencies = Vec::with_capacity(changes);
     let mut missed = 0;
@@ -687,15 +813,15 @@ async fn run(args: Args) {
         let mut resource = store.user(uid).await.unwrap().unwrap().resource;
         resource["displayName"] = json!(format!("Changed {k}"));
         while events.try_recv().is_ok() {}
-        fake.clear_requests();
+        target.clear();
         let t0 = Instant::now();
         store.replace_user(uid, resource, None).await.unwrap();
         let mut arrived = None;
         while t0.elapsed() < Duration::from_secs(10) {
-            if fake
+            if target
                 .requests()
                 .iter()
-                .any(|r| r.method == "PATCH" && r.path == path)
+                .any(|(method, p)| method == "PATCH" && *p == path)
             {
                 arrived = Some(t0.elapsed());
                 break;
@@ -738,10 +864,10 @@ async fn run(args: Args) {
     let _ = tokio::time::timeout(Duration::from_secs(5), supervisor).await;
     memory.phase("latency phase");
     println!(
-        "\n[5] peak memory (VmHWM) over the engine phases: {:.1} MiB (this process also holds FakeScim's {n} users and its request log, cleared after each phase)",
+        "\n[5] peak memory (VmHWM) over the engine phases: {:.1} MiB (the engine and the store; the target runs in its own process)",
         mib(memory.overall_kb)
     );
-    drop(fake);
+    drop(target);
 
     // ---- Ceilings
     let m = n.min(CEILING_MAX);
@@ -814,69 +940,75 @@ async fn store_ceiling(dir: &std::path::Path, m: usize, concurrency: usize) {
     ]);
     let modified = json!([{"path": "userName", "value": "user0000001@example.com"}, {"path": "displayName", "value": "User 1"}, {"path": "active", "value": true}]);
     let fingerprint = json!({"userName": "0123456789abcdef", "displayName": "0123456789abcdef", "active": "0123456789abcdef", "name.givenName": "0123456789abcdef"});
+    // As a cycle does: per object a link lookup (`concurrency` at a time), per page of 250
+    // the page's links in one transaction and its log entries in another.
     let reads = OpTimes::default();
     let writes = OpTimes::default();
-    let (store_ref, app_ref) = (&store, &app);
-    let (steps, modified, fingerprint, reads_ref, writes_ref) =
-        (&steps, &modified, &fingerprint, &reads, &writes);
     let started = Instant::now();
-    stream::iter(0..m)
-        .for_each_concurrent(concurrency, |i| async move {
-            let source = UserId::new().to_string();
-            let t = Instant::now();
-            let link = store_ref
-                .link(app_ref, ObjectType::User, &source)
-                .await
-                .unwrap();
-            reads_ref.add(t);
-            assert!(link.is_none());
-            let t = Instant::now();
-            store_ref
-                .save_link(&Link {
-                    application_id: app_ref.clone(),
+    let mut i = 0usize;
+    while i < m {
+        let page: Vec<(usize, String)> = (i..m.min(i + 250))
+            .map(|k| (k, UserId::new().to_string()))
+            .collect();
+        i += page.len();
+        let (store_ref, app_ref, reads_ref) = (&store, &app, &reads);
+        stream::iter(&page)
+            .for_each_concurrent(concurrency, |(_, source)| async move {
+                let t = Instant::now();
+                let link = store_ref
+                    .link(app_ref, ObjectType::User, source)
+                    .await
+                    .unwrap();
+                reads_ref.add(t);
+                assert!(link.is_none());
+            })
+            .await;
+        let links: Vec<LinkWrite> = page
+            .iter()
+            .map(|(k, source)| {
+                LinkWrite::Save(Link {
+                    application_id: app.clone(),
                     object_type: ObjectType::User,
                     source_id: source.clone(),
-                    target_id: format!("{i:08}"),
+                    target_id: format!("{k:08}"),
                     fingerprint: fingerprint.clone(),
                     active: true,
                     updated_at: chrono::Utc::now(),
                     sent: serde_json::json!({}),
                     basis: None,
                 })
-                .await
-                .unwrap();
-            store_ref
-                .record_provisioning(NewLogEntry {
-                    application_id: app_ref.clone(),
-                    cycle_id: Some("ceiling".into()),
-                    object_type: Some(ObjectType::User),
-                    source_id: source.clone(),
-                    source_name: format!("User {i}"),
-                    target_id: Some(format!("{i:08}")),
-                    action: "create".into(),
-                    status: "success".into(),
-                    steps: steps.clone(),
-                    modified: modified.clone(),
-                    error_code: None,
-                    message: "Created.".into(),
-                })
-                .await
-                .unwrap();
-            store_ref
-                .clear_escrow(app_ref, ObjectType::User, &source)
-                .await
-                .unwrap();
-            writes_ref.add(t);
-        })
-        .await;
+            })
+            .collect();
+        let logs: Vec<NewLogEntry> = page
+            .iter()
+            .map(|(k, source)| NewLogEntry {
+                application_id: app.clone(),
+                cycle_id: Some("ceiling".into()),
+                object_type: Some(ObjectType::User),
+                source_id: source.clone(),
+                source_name: format!("User {k}"),
+                target_id: Some(format!("{k:08}")),
+                action: "create".into(),
+                status: "success".into(),
+                steps: steps.clone(),
+                modified: modified.clone(),
+                error_code: None,
+                message: "Created.".into(),
+            })
+            .collect();
+        let t = Instant::now();
+        assert!(store.save_links(&links).await.unwrap().is_empty());
+        store.record_provisioning_batch(logs).await.unwrap();
+        writes.add(t);
+    }
     let wall = started.elapsed();
     let (_, read_time) = reads.take();
-    let (_, write_time) = writes.take();
+    let (pages, write_time) = writes.take();
     println!(
-        "  store ceiling (link lookup + save_link + log entry + clear_escrow per object, file DB): {:.2} s = {:.0} objects/s; avg per object: read {:.2} ms, 3 writes {:.2} ms",
+        "  store ceiling (a link lookup per object; per page of 250 the links and the log entries, a transaction each; file DB): {:.2} s = {:.0} objects/s; avg per object: read {:.2} ms; per page: writes {:.1} ms",
         wall.as_secs_f64(),
         m as f64 / wall.as_secs_f64(),
         read_time.as_secs_f64() * 1000.0 / m as f64,
-        write_time.as_secs_f64() * 1000.0 / m as f64,
+        write_time.as_secs_f64() * 1000.0 / pages.max(1) as f64,
     );
 }
