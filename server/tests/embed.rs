@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{error_fields, Api, Server, PASSWORD};
+use common::{error_fields, Api, PASSWORD};
 use serde_json::{json, Value};
 use std::time::Duration;
 use steward_store::{NewLogEntry, ObjectType};

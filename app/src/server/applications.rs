@@ -621,12 +621,13 @@ pub async fn test_connection(
                 .filter(|m| m.matching.is_some())
                 .min_by_key(|m| m.matching)
                 .map_or("userName".to_string(), |m| m.target.clone());
-            let probe = uuid::Uuid::new_v4().to_string();
-            let target = steward_connect::ScimTarget::new(
-                values.get("tenant_url").cloned().unwrap_or_default(),
-                values.get("secret_token").cloned().unwrap_or_default(),
-            );
-            TestResult::from(target.test_connection(&matching, &probe).await)
+            let client = steward_connect::ScimClient::new(
+                values.get("tenant_url").map_or("", String::as_str),
+                values.get("secret_token").map_or("", String::as_str),
+                std::time::Duration::from_secs(15),
+            )
+            .map_err(|e| internal(e.detail))?;
+            TestResult::from(steward_connect::Connector::test_connection(&client, &matching).await)
         }
         Connector::Xmatters => {
             let value = |k: &str| values.get(k).cloned().unwrap_or_default();
@@ -635,7 +636,12 @@ pub async fn test_connection(
                 value("username"),
                 value("password"),
             );
-            TestResult::from(target.test_connection().await)
+            // An address that is no http(s) URL makes no connector; the target's own check
+            // says what is wrong with it.
+            TestResult::from(match target.connector() {
+                Ok(c) => steward_connect::Connector::test_connection(&c, "targetName").await,
+                Err(_) => target.test_connection().await,
+            })
         }
     };
     let entry = AuditEntry::new("application.test_connection", &app.name);
@@ -969,10 +975,16 @@ pub async fn read_target_schema(
             None => Ok(String::new()),
         }
     };
-    let target = steward_connect::ScimTarget::new(value("tenant_url")?, value("secret_token")?);
-    let result = target.read_schemas().await;
+    let client = steward_connect::ScimClient::new(
+        &value("tenant_url")?,
+        &value("secret_token")?,
+        std::time::Duration::from_secs(15),
+    )
+    .map_err(|e| internal(e.detail))?;
+    let result = steward_connect::Connector::discover_schema(&client).await;
     let outcome = match result {
-        Ok(schema) => {
+        Ok(None) => return Err(internal("the SCIM connector read no schema".to_string())),
+        Ok(Some(schema)) => {
             let count = schema.attributes.len();
             let json = serde_json::json!({
                 "read_at": chrono::Utc::now(),

@@ -53,6 +53,24 @@ pub trait Connector: Send + Sync {
     /// What the target supports (as last discovered or configured).
     fn capabilities(&self) -> Capabilities;
 
+    /// Asks the target what it supports (SCIM: `/ServiceProviderConfig`), keeps it for
+    /// [`Connector::capabilities`] and returns it. Connectors whose target always supports
+    /// the same return what they know.
+    async fn discover(&self) -> Result<Capabilities, OpError> {
+        Ok(self.capabilities())
+    }
+
+    /// Checks the address and the credentials with a request that changes nothing (SCIM: a
+    /// lookup by the `matching` attribute that finds nothing): what was asked and how long it
+    /// took, or the step that failed and what to do (what Test Connection shows).
+    async fn test_connection(&self, matching: &str) -> Result<crate::Success, crate::Failure>;
+
+    /// The attributes the target offers for mapping (SCIM: `/Schemas`), or `None` for a
+    /// target whose attributes are fixed (the gallery entry's).
+    async fn discover_schema(&self) -> Result<Option<crate::TargetSchema>, crate::Failure> {
+        Ok(None)
+    }
+
     /// The objects whose `attribute` (a SCIM path such as `userName` or
     /// `emails[type eq "work"].value`) equals `value`; more than one is the caller's ambiguity.
     async fn find(

@@ -318,6 +318,12 @@ impl ScimClient {
     /// [`capabilities`](Connector::capabilities), the application's overrides applied. A
     /// target without one (404, 405, 501) is assumed to do what RFC 7644 targets do
     /// ([`Capabilities::default`]: PATCH and filters).
+    /// The same target and token, for the diagnostics Test Connection and schema reading
+    /// make (each failure classified, with what to do).
+    fn diagnostics(&self) -> crate::ScimTarget {
+        crate::ScimTarget::new(self.inner.base.clone(), self.inner.token.clone())
+    }
+
     pub async fn discover(&self) -> Result<Capabilities, OpError> {
         let call = Call::new(Method::GET, "/ServiceProviderConfig".into());
         let discovered = match self.execute(&call, &[200]).await {
@@ -581,6 +587,26 @@ fn resources(list: &Value) -> Vec<Value> {
 impl Connector for ScimClient {
     fn capabilities(&self) -> Capabilities {
         self.effective_capabilities()
+    }
+
+    async fn discover(&self) -> Result<Capabilities, OpError> {
+        ScimClient::discover(self).await
+    }
+
+    /// `GET /Users?filter={matching} eq "<a fresh random value>"`, expecting a SCIM list (see
+    /// [`crate::ScimTarget::test_connection`]).
+    async fn test_connection(&self, matching: &str) -> Result<crate::Success, crate::Failure> {
+        let probe = format!(
+            "steward-test-{:x}",
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos())
+        );
+        self.diagnostics().test_connection(matching, &probe).await
+    }
+
+    async fn discover_schema(&self) -> Result<Option<crate::TargetSchema>, crate::Failure> {
+        self.diagnostics().read_schemas().await.map(Some)
     }
 
     async fn find(

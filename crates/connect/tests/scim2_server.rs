@@ -170,3 +170,39 @@ async fn create_find_patch_and_delete_against_scim2_server() {
     assert_eq!(refused.kind, OpErrorKind::Authentication);
     assert!(!refused.is_transient());
 }
+
+/// The engine's connector checks itself through the `Connector` trait as Test Connection does.
+#[tokio::test]
+async fn the_scim_connector_tests_its_connection_and_reads_the_schema() {
+    use std::time::Duration;
+    use steward_connect::{Connector, ScimClient};
+    let target = start("right-token");
+    let client = ScimClient::new(&target.url, "right-token", Duration::from_secs(10)).unwrap();
+    let ok = Connector::test_connection(&client, "userName")
+        .await
+        .unwrap();
+    assert_eq!(ok.status, 200);
+    assert!(
+        ok.request
+            .contains("/v2/Users?filter=userName eq \"steward-test-"),
+        "{}",
+        ok.request
+    );
+    let schema = client
+        .discover_schema()
+        .await
+        .unwrap()
+        .expect("SCIM has a schema");
+    assert!(schema.attribute(TargetObject::Users, "userName").is_some());
+    let caps = Connector::discover(&client).await.unwrap();
+    assert!(caps.patch, "scim2-server supports PATCH: {caps:?}");
+
+    let wrong = ScimClient::new(&target.url, "wrong-token", Duration::from_secs(10)).unwrap();
+    let failed = Connector::test_connection(&wrong, "userName")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (failed.step, failed.status),
+        (Step::Authentication, Some(401))
+    );
+}

@@ -446,3 +446,31 @@ async fn test_connection_succeeds_against_the_fake() {
         .unwrap();
     assert_eq!(ok.status, 200);
 }
+
+#[tokio::test]
+async fn the_connector_tests_its_connection_as_test_connection_does() {
+    let fake = FakeXmatters::start(ADMIN, PASSWORD);
+    let ok = connector(&fake, PASSWORD)
+        .test_connection("targetName")
+        .await
+        .unwrap();
+    assert_eq!(ok.status, 200);
+    assert!(
+        ok.request.contains("/api/xm/1/people?limit=1"),
+        "{}",
+        ok.request
+    );
+    assert_eq!(
+        connector(&fake, PASSWORD).discover_schema().await.unwrap(),
+        None
+    );
+    let failed = connector(&fake, "wrong")
+        .test_connection("targetName")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        failed.step,
+        steward_connect::Step::Authentication,
+        "{failed:?}"
+    );
+}

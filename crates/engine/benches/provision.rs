@@ -214,6 +214,13 @@ impl Connector for Timed {
         self.client.capabilities()
     }
 
+    async fn test_connection(
+        &self,
+        matching: &str,
+    ) -> Result<steward_connect::Success, steward_connect::Failure> {
+        Connector::test_connection(self.client.as_ref(), matching).await
+    }
+
     async fn find(
         &self,
         object: TargetObject,

@@ -403,6 +403,23 @@ impl XmattersConnector {
 
 #[async_trait::async_trait]
 impl Connector for XmattersConnector {
+    /// `GET /people?limit=1` (see [`XmattersTarget::test_connection`]); xMatters has one
+    /// matching attribute, so `matching` is not used.
+    async fn test_connection(&self, _matching: &str) -> Result<crate::Success, crate::Failure> {
+        XmattersTarget {
+            base_url: self
+                .api
+                .strip_suffix(super::API)
+                .unwrap_or(&self.api)
+                .to_string(),
+            username: self.username.clone(),
+            password: self.password.clone(),
+            timeout: std::time::Duration::from_secs(15),
+        }
+        .test_connection()
+        .await
+    }
+
     /// No PATCH (updates send the person's fields), no groups, lookups by targetName only.
     fn capabilities(&self) -> Capabilities {
         Capabilities {
