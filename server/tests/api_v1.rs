@@ -100,15 +100,7 @@ async fn automation_configures_an_application_and_every_change_is_audited() {
     }
 
     // Create from the gallery.
-    let (status, app) = api
-        .call(
-            "POST",
-            "/applications",
-            Some(json!({"gallery_id": "custom-scim", "name": "Wiki"})),
-        )
-        .await;
-    assert_eq!(status, 201, "{app}");
-    let id = app["id"].as_str().unwrap().to_string();
+    let id = api.create_custom_app("Wiki").await;
     let path = |p: &str| format!("/applications/{id}{p}");
     let (status, body) = api
         .call(

@@ -44,15 +44,7 @@ async fn read_stream_until(resp: &mut reqwest::Response, want: &str, limit: Dura
 async fn an_embed_link_shows_its_application_to_its_origins_only_and_nothing_else() {
     let api = Api::start_with(&[("STEWARD_PUBLIC_URL", PUBLIC_URL)]);
     let server = &api.server;
-    let (status, app) = api
-        .call(
-            "POST",
-            "/applications",
-            Some(json!({"gallery_id": "custom-scim", "name": "Wiki"})),
-        )
-        .await;
-    assert_eq!(status, 201, "{app}");
-    let app_id = app["id"].as_str().unwrap().to_string();
+    let app_id = api.create_custom_app("Wiki").await;
     let cookie = server.sign_in("ada@example.com", PASSWORD).await;
     // What the engine would have written: a failure to show, and a success not to.
     let store = server.store().await;

@@ -8,7 +8,7 @@
 mod common;
 
 use common::{Api, PASSWORD};
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::time::Duration;
 use steward_store::{NewLogEntry, ObjectType};
 
@@ -50,15 +50,7 @@ fn log_events(text: &str) -> Vec<(i64, String)> {
 async fn a_page_that_reconnects_receives_exactly_what_it_missed() {
     let api = Api::start();
     let server = &api.server;
-    let (status, app) = api
-        .call(
-            "POST",
-            "/applications",
-            Some(json!({"gallery_id": "custom-scim", "name": "Wiki"})),
-        )
-        .await;
-    assert_eq!(status, 201, "{app}");
-    let app_id = app["id"].as_str().unwrap().to_string();
+    let app_id = api.create_custom_app("Wiki").await;
     let cookie = server.sign_in("ada@example.com", PASSWORD).await;
     let store = server.store().await;
     let entry = |who: &str, status: &str| NewLogEntry {

@@ -16,15 +16,7 @@ use steward_store::{LogQuery, NewLogEntry, ObjectType};
 #[tokio::test]
 async fn an_admin_sets_the_retention_and_older_entries_go_at_once() {
     let api = Api::start_with(&[("STEWARD_LOG_RETENTION_DAYS", "30")]);
-    let (status, app) = api
-        .call(
-            "POST",
-            "/applications",
-            Some(json!({"gallery_id": "custom-scim", "name": "Wiki"})),
-        )
-        .await;
-    assert_eq!(status, 201, "{app}");
-    let app_id = app["id"].as_str().unwrap().to_string();
+    let app_id = api.create_custom_app("Wiki").await;
     let server = &api.server;
     let cookie = server.sign_in("ada@example.com", PASSWORD).await;
 

@@ -3,9 +3,8 @@
 //! already has accounts, or a restart that forgot the links), reading them in pages of
 //! [`LIST_PAGE`] costs T / 100 requests instead of one lookup per directory object. Kept per
 //! object: its id, the matching attributes' values, and a hash of what it holds at each
-//! mapped path (the baseline of its first update); only up to [`MAX_LISTED`] objects;
-//! past that, or for a matching attribute the index cannot read (a path with a value filter,
-//! `emails[type eq "work"].value`), objects are looked up one by one as before.
+//! mapped path (the baseline of its first update); only up to [`MAX_LISTED`] objects; past
+//! that, objects are looked up one by one as before.
 //!
 //! The index is a snapshot: an object created in the target after it was read is not in it.
 //! Creating the same object again then meets the target's uniqueness conflict, and the retry
@@ -17,7 +16,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 use steward_store::ObjectType;
-use steward_sync::Fingerprint;
+use steward_sync::{target_value, Fingerprint};
 
 /// Objects per listing request.
 pub const LIST_PAGE: u32 = 100;
@@ -40,9 +39,9 @@ pub struct TargetIndex {
 
 impl TargetIndex {
     /// An empty index by the matching attributes `paths`, keeping what each object holds at
-    /// the `mapped` paths; `None` when a matching attribute cannot be read from a listing.
+    /// the `mapped` paths; `None` without a matching attribute.
     pub fn new(object_type: ObjectType, paths: &[&str], mapped: &[&str]) -> Option<TargetIndex> {
-        if paths.is_empty() || paths.iter().any(|p| p.contains('[')) {
+        if paths.is_empty() {
             return None;
         }
         Some(TargetIndex {
@@ -67,7 +66,7 @@ impl TargetIndex {
         };
         self.objects += 1;
         for (path, values) in &mut self.by_path {
-            if let Some(key) = value_at(resource, path).and_then(key_of) {
+            if let Some(key) = target_value(resource, path).as_ref().and_then(key_of) {
                 values.entry(key).or_default().push(id.to_string());
             }
         }
@@ -115,33 +114,6 @@ fn key_of(value: &Value) -> Option<String> {
     }
 }
 
-/// The value at a target path without a value filter: `userName`, `name.givenName`,
-/// `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber`. Attribute
-/// names compare without case, as SCIM's do.
-pub fn value_at<'a>(resource: &'a Value, path: &str) -> Option<&'a Value> {
-    let (scope, rest) = match path.strip_prefix("urn:") {
-        Some(_) => {
-            let (urn, attr) = path.rsplit_once(':')?;
-            (field(resource, urn)?, attr)
-        }
-        None => (resource, path),
-    };
-    let mut parts = rest.split('.');
-    let mut value = field(scope, parts.next()?)?;
-    for part in parts {
-        value = field(value, part)?;
-    }
-    Some(value)
-}
-
-fn field<'a>(object: &'a Value, name: &str) -> Option<&'a Value> {
-    object
-        .as_object()?
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v)
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -149,32 +121,20 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn values_are_read_at_plain_complex_and_extension_paths() {
-        let u = json!({
-            "id": "t1",
-            "UserName": "Ada@Example.com",
-            "name": {"givenName": "Ada"},
-            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"employeeNumber": 42},
-        });
-        for (path, want) in [
-            ("userName", Some(json!("Ada@Example.com"))),
-            ("name.givenName", Some(json!("Ada"))),
-            (
-                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber",
-                Some(json!(42)),
-            ),
-            ("name.familyName", None),
-            ("externalId", None),
-        ] {
-            assert_eq!(value_at(&u, path).cloned(), want, "{path}");
-        }
+    fn a_matching_attribute_through_a_value_filter_is_indexed() {
+        let work = r#"emails[type eq "work"].value"#;
+        let mut index = TargetIndex::new(ObjectType::User, &[work], &[work]).unwrap();
+        index.add(&json!({"id": "t1", "emails": [
+            {"type": "home", "value": "ada@home.example.com"},
+            {"type": "work", "value": "Ada@Example.com"},
+        ]}));
+        assert_eq!(index.find(work, "ada@example.com").unwrap(), ["t1"]);
+        assert!(index.find(work, "ada@home.example.com").unwrap().is_empty());
     }
 
     #[test]
     fn the_index_finds_ids_by_value_ignoring_case() {
-        assert!(
-            TargetIndex::new(ObjectType::User, &["emails[type eq \"work\"].value"], &[]).is_none()
-        );
+        assert!(TargetIndex::new(ObjectType::User, &[], &[]).is_none());
         let mut index = TargetIndex::new(
             ObjectType::User,
             &["userName", "externalId"],

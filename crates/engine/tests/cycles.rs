@@ -240,11 +240,7 @@ async fn a_directory_reaches_the_target_and_stays_in_line() {
 
     // A periodic cycle with nothing changed sends nothing.
     w.fake.clear_requests();
-    w.store
-        .send_command(&w.app.id, JobCommand::Run)
-        .await
-        .unwrap();
-    let cycles = w.run().await;
+    let cycles = w.run_now().await;
     assert_eq!(cycles.len(), 1);
     assert_eq!(cycles[0].kind, "periodic");
     assert_eq!(w.fake.requests().len(), 0, "{:?}", w.fake.requests());
@@ -365,11 +361,7 @@ async fn a_report_follows_its_manager_to_a_new_account() {
         .remove_link(&w.app.id, ObjectType::User, &grace)
         .await
         .unwrap();
-    w.store
-        .send_command(&w.app.id, JobCommand::Run)
-        .await
-        .unwrap();
-    let cycles = w.run().await;
+    let cycles = w.run_now().await;
     assert_eq!(cycles[0].counters.created, 1, "{:?}", cycles[0].counters);
     let new = w.target_user("grace")["id"].as_str().unwrap().to_string();
     assert_ne!(new, old);
@@ -379,11 +371,7 @@ async fn a_report_follows_its_manager_to_a_new_account() {
 
     // And then nothing more is sent.
     w.fake.clear_requests();
-    w.store
-        .send_command(&w.app.id, JobCommand::Run)
-        .await
-        .unwrap();
-    w.run().await;
+    w.run_now().await;
     assert_eq!(w.fake.requests().len(), 0, "{:?}", w.fake.requests());
 }
 
@@ -401,11 +389,7 @@ async fn a_mapping_that_reads_the_clock_is_mapped_again_every_cycle() {
     // the new value.
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     w.fake.clear_requests();
-    w.store
-        .send_command(&w.app.id, JobCommand::Run)
-        .await
-        .unwrap();
-    let cycles = w.run().await;
+    let cycles = w.run_now().await;
     assert_eq!(cycles[0].counters.updated, 1, "{:?}", cycles[0].counters);
     assert_eq!(w.fake.count("PATCH"), 1);
     assert_ne!(w.target_user("ada")["title"], first);
@@ -535,11 +519,7 @@ async fn a_full_cycle_finds_links_whose_user_is_gone() {
             .unwrap();
     }
     w.fake.clear_requests();
-    w.store
-        .send_command(&w.app.id, JobCommand::Run)
-        .await
-        .unwrap();
-    let cycles = w.run().await;
+    let cycles = w.run_now().await;
     assert_eq!(cycles[0].kind, "periodic");
     let k = &cycles[0].counters;
     assert_eq!(k.deleted, 2, "{k:?}");
@@ -608,11 +588,7 @@ async fn a_refused_token_quarantines_and_the_first_success_leaves() {
     assert!(w.run().await.is_empty());
     // … unless an admin asks; with the token fixed, the cycle succeeds and leaves quarantine.
     *w.host.connector.lock().unwrap() = client(&w.fake, TOKEN);
-    w.store
-        .send_command(&w.app.id, JobCommand::Run)
-        .await
-        .unwrap();
-    let cycles = w.run().await;
+    let cycles = w.run_now().await;
     assert_eq!(cycles[0].status, "completed", "{:?}", cycles[0]);
     assert_eq!(w.fake.users().len(), 2);
     assert!(w.store.job(&w.app.id).await.unwrap().quarantine.is_none());

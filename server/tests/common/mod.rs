@@ -378,6 +378,19 @@ impl Api {
         }
     }
 
+    /// Adds a custom SCIM application named `name` from the gallery; its id.
+    pub async fn create_custom_app(&self, name: &str) -> String {
+        let (status, app) = self
+            .call(
+                "POST",
+                "/applications",
+                Some(serde_json::json!({"gallery_id": "custom-scim", "name": name})),
+            )
+            .await;
+        assert_eq!(status, 201, "{app}");
+        app["id"].as_str().unwrap().to_string()
+    }
+
     /// `METHOD /api/v1{path}` with the token and an optional JSON body: the status and the
     /// JSON answer (`Null` when there is none).
     pub async fn call(
