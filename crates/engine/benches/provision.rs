@@ -19,7 +19,10 @@
 //! `--serve-target`, so that the memory printed is the engine's and the store's alone.
 //!
 //! Phases, each printed with its wall time and the process's memory (VmRSS now and VmHWM,
-//! the peak since the phase began: the peak is reset through `/proc/self/clear_refs`):
+//! the peak since the phase began: the peak is reset through `/proc/self/clear_refs`) and
+//! the live heap of Rust allocations (counted by a global allocator wrapper, sampled every
+//! 10 ms): what Steward holds, apart from SQLite's C allocations and the C allocator's
+//! retained memory, which VmRSS also counts:
 //!
 //! 1. directory setup (not a figure of merit);
 //! 2. the initial cycle (`run_until_idle`), with the requests the target received by
@@ -88,18 +91,43 @@ fn reset_peak() -> bool {
     std::fs::write("/proc/self/clear_refs", "5").is_ok()
 }
 
+/// Every allocation the bench makes through Rust (the engine, the store's Rust side, sqlx,
+/// the HTTP client) is counted, so that what Steward itself holds can be told apart from
+/// SQLite's own allocations and from what the C allocator keeps after a free.
+#[global_allocator]
+static HEAP: &stats_alloc::StatsAlloc<std::alloc::System> = &stats_alloc::INSTRUMENTED_SYSTEM;
+
+/// The highest live Rust heap seen since the phase began, sampled every 10 ms.
+static HEAP_PEAK: AtomicU64 = AtomicU64::new(0);
+
+fn heap_live() -> u64 {
+    let s = HEAP.stats();
+    s.bytes_allocated.saturating_sub(s.bytes_deallocated) as u64
+}
+
+fn sample_heap() {
+    std::thread::spawn(|| loop {
+        HEAP_PEAK.fetch_max(heap_live(), Ordering::Relaxed);
+        std::thread::sleep(Duration::from_millis(10));
+    });
+}
+
 struct Memory {
     /// Whether VmHWM can be reset per phase.
     resettable: bool,
     /// The highest VmHWM seen.
     overall_kb: u64,
+    /// The highest live Rust heap seen.
+    overall_heap: u64,
 }
 
 impl Memory {
     fn new() -> Memory {
+        sample_heap();
         Memory {
             resettable: reset_peak(),
             overall_kb: status_kb("VmHWM"),
+            overall_heap: 0,
         }
     }
 
@@ -117,6 +145,13 @@ impl Memory {
             } else {
                 " (peak since start: /proc/self/clear_refs refused)"
             }
+        );
+        let heap_peak = HEAP_PEAK.swap(heap_live(), Ordering::Relaxed);
+        self.overall_heap = self.overall_heap.max(heap_peak);
+        println!(
+            "  Rust heap after {label}: {:.1} MiB live, {:.1} MiB at most during the phase",
+            heap_live() as f64 / 1048576.0,
+            heap_peak as f64 / 1048576.0
         );
         if self.resettable {
             reset_peak();
@@ -871,8 +906,9 @@ async fn run(args: Args) {
     let _ = tokio::time::timeout(Duration::from_secs(5), supervisor).await;
     memory.phase("latency phase");
     println!(
-        "\n[5] peak memory (VmHWM) over the engine phases: {:.1} MiB (the engine and the store; the target runs in its own process)",
-        mib(memory.overall_kb)
+        "\n[5] peak memory (VmHWM) over the engine phases: {:.1} MiB (the engine and the store; the target runs in its own process); peak live Rust heap: {:.1} MiB",
+        mib(memory.overall_kb),
+        memory.overall_heap as f64 / 1048576.0
     );
     drop(target);
 
