@@ -319,7 +319,6 @@ impl<'a> Cycle<'a> {
                 let ids = self.store.manager_ids(UserId::parse(&after), PAGE).await?;
                 let last = ids.last().map(|id| id.to_string());
                 let users = self.store.users_by_ids(&ids).await?;
-                let page: Vec<(UserId, i64)> = users.iter().map(|u| (u.id, u.version)).collect();
                 let links: BTreeMap<String, Link> = self
                     .store
                     .links(
@@ -331,9 +330,22 @@ impl<'a> Cycle<'a> {
                     .into_iter()
                     .map(|l| (l.source_id.clone(), l))
                     .collect();
-                let (subjects, _) = self.user_subjects(&page, links).await?;
-                self.handled
-                    .extend(page.iter().map(|(id, _)| id.to_string()));
+                let page: Vec<UserBasis> = users
+                    .iter()
+                    .map(|u| {
+                        let link = links.get(&u.id.to_string());
+                        UserBasis {
+                            id: u.id,
+                            version: u.version,
+                            linked: link.is_some(),
+                            basis: link.and_then(|l| l.basis.clone()),
+                            active: link.is_some_and(|l| l.active),
+                        }
+                    })
+                    .collect();
+                let (rest, _) = self.unchanged_left_out(&page).await?;
+                let (subjects, _) = self.user_subjects(&rest, links).await?;
+                self.handled.extend(page.iter().map(|u| u.id.to_string()));
                 self.run(subjects).await?;
                 match self.end_page("manager", last, &mut after).await? {
                     PageEnd::Next => {}
@@ -586,12 +598,13 @@ impl<'a> Cycle<'a> {
     }
 
     /// Counts and leaves out the users of a page whose link says nothing changed since their
-    /// last complete run, and those not assigned and never provisioned: the rest (ids and
-    /// versions), and whether one of them is linked.
+    /// last complete run, and those not assigned and never provisioned; users handled earlier
+    /// in the cycle (the managers' pass) are left out uncounted. The rest (ids, and whether
+    /// each is assigned), and whether one of them is linked.
     async fn unchanged_left_out(
         &mut self,
         page: &[UserBasis],
-    ) -> Result<(Vec<(UserId, i64)>, bool), StoreError> {
+    ) -> Result<(Vec<(UserId, bool)>, bool), StoreError> {
         let ids: Vec<String> = page.iter().map(|u| u.id.to_string()).collect();
         let groups_of = self.groups_of(&ids).await?;
         let mut rest = Vec::new();
@@ -602,6 +615,7 @@ impl<'a> Cycle<'a> {
             }
             let groups = groups_of.get(id).map(Vec::as_slice).unwrap_or(&[]);
             let assigned = self.assignments.user_assigned(id, groups);
+            // Not assigned and never provisioned: there is nothing to send, so nothing to read.
             if !assigned && self.ctx.settings.assigned_only() && !u.linked {
                 self.record.counters.skipped += 1;
                 self.record.done += 1;
@@ -617,61 +631,27 @@ impl<'a> Cycle<'a> {
                 }
             }
             linked |= u.linked;
-            rest.push((u.id, u.version));
+            rest.push((u.id, assigned));
         }
         Ok((rest, linked))
     }
 
-    /// The subjects for a page of users (ids and versions) with their links: users unchanged
-    /// since their last complete run are counted and left out without being read in full,
-    /// users handled earlier in the cycle (the managers' pass) are left out uncounted. The
-    /// links of the page's users are taken out of `links`; what remains is returned.
+    /// The subjects for users left to run (ids, and whether each is assigned), read in full,
+    /// with their links taken out of `links`; what remains of `links` is returned.
     async fn user_subjects(
         &mut self,
-        page: &[(UserId, i64)],
+        rest: &[(UserId, bool)],
         mut links: BTreeMap<String, Link>,
     ) -> Result<(Vec<Subject>, BTreeMap<String, Link>), StoreError> {
-        let ids: Vec<String> = page.iter().map(|(id, _)| id.to_string()).collect();
-        let groups_of = self.groups_of(&ids).await?;
-        let mut changed = Vec::new();
-        let mut assigned_of = HashMap::new();
-        for (uid, version) in page {
-            let id = uid.to_string();
-            if self.handled.contains(&id) {
-                links.remove(&id);
-                continue;
-            }
-            let groups = groups_of.get(&id).map(Vec::as_slice).unwrap_or(&[]);
-            let assigned = self.assignments.user_assigned(&id, groups);
-            // Not assigned and never provisioned: there is nothing to send, so nothing to read.
-            if !assigned && self.ctx.settings.assigned_only() && !links.contains_key(&id) {
-                self.record.counters.skipped += 1;
-                self.record.done += 1;
-                continue;
-            }
-            if self.opts.trust_basis {
-                if let Some(link) = links.get(&id) {
-                    let now = crate::object::basis(*version, self.ctx.app.version, assigned);
-                    if link.basis.as_deref() == Some(now.as_str()) {
-                        let active = link.active;
-                        links.remove(&id);
-                        self.record.counters.skipped += 1;
-                        self.record.counters.in_scope += u64::from(active);
-                        self.record.done += 1;
-                        continue;
-                    }
-                }
-            }
-            assigned_of.insert(id, assigned);
-            changed.push(*uid);
-        }
-        let users = self.store.users_by_ids(&changed).await?;
+        let ids: Vec<UserId> = rest.iter().map(|(id, _)| *id).collect();
+        let assigned_of: HashMap<UserId, bool> = rest.iter().copied().collect();
+        let users = self.store.users_by_ids(&ids).await?;
         let mut subjects = Vec::with_capacity(users.len());
         for user in users {
             let id = user.id.to_string();
             subjects.push(Subject {
                 object_type: ObjectType::User,
-                assigned: assigned_of.get(&id).copied().unwrap_or(false),
+                assigned: assigned_of.get(&user.id).copied().unwrap_or(false),
                 active: user.active,
                 version: Some(user.version),
                 link: links.remove(&id),
