@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{error_fields, Api, PASSWORD};
+use common::{error_fields, read_stream_until, Api, PASSWORD};
 use serde_json::{json, Value};
 use std::time::Duration;
 use steward_store::{NewLogEntry, ObjectType};
@@ -23,21 +23,6 @@ fn csp(resp: &reqwest::Response) -> String {
         .get("content-security-policy")
         .map(|v| v.to_str().unwrap().to_string())
         .unwrap_or_default()
-}
-
-/// Reads the event stream until `want` appears in it (or `limit` passes): what was read.
-async fn read_stream_until(resp: &mut reqwest::Response, want: &str, limit: Duration) -> String {
-    let mut text = String::new();
-    let _ = tokio::time::timeout(limit, async {
-        while let Some(chunk) = resp.chunk().await.unwrap() {
-            text.push_str(&String::from_utf8_lossy(&chunk));
-            if text.contains(want) {
-                break;
-            }
-        }
-    })
-    .await;
-    text
 }
 
 #[tokio::test]

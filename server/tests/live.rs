@@ -7,25 +7,10 @@
 
 mod common;
 
-use common::{Api, PASSWORD};
+use common::{read_stream_until, Api, PASSWORD};
 use serde_json::Value;
 use std::time::Duration;
 use steward_store::{NewLogEntry, ObjectType};
-
-/// Reads the stream until `want` appears (or `limit` passes): what was read.
-async fn read_until(resp: &mut reqwest::Response, want: &str, limit: Duration) -> String {
-    let mut text = String::new();
-    let _ = tokio::time::timeout(limit, async {
-        while let Some(chunk) = resp.chunk().await.unwrap() {
-            text.push_str(&String::from_utf8_lossy(&chunk));
-            if text.contains(want) {
-                break;
-            }
-        }
-    })
-    .await;
-    text
-}
 
 /// The `log` events of a stream's text: (event id, the entry's source name).
 fn log_events(text: &str) -> Vec<(i64, String)> {
@@ -80,13 +65,13 @@ async fn a_page_that_reconnects_receives_exactly_what_it_missed() {
         .await
         .unwrap();
     assert_eq!(live.status(), 200);
-    let first = read_until(&mut live, "event: status", Duration::from_secs(10)).await;
+    let first = read_stream_until(&mut live, "event: status", Duration::from_secs(10)).await;
     assert!(first.contains("\"application_id\""), "{first}");
     let one = store
         .record_provisioning(entry("bob", "failure"))
         .await
         .unwrap();
-    let text = read_until(&mut live, "bob", Duration::from_secs(10)).await;
+    let text = read_stream_until(&mut live, "bob", Duration::from_secs(10)).await;
     assert_eq!(log_events(&text), vec![(one, "bob".to_string())], "{text}");
 
     // The network drops; meanwhile two failures and a success are written.
@@ -113,7 +98,7 @@ async fn a_page_that_reconnects_receives_exactly_what_it_missed() {
         .await
         .unwrap();
     assert_eq!(again.status(), 200);
-    let text = read_until(&mut again, "zoe", Duration::from_secs(10)).await;
+    let text = read_stream_until(&mut again, "zoe", Duration::from_secs(10)).await;
     assert_eq!(
         log_events(&text),
         vec![(two, "cyd".to_string()), (three, "zoe".to_string())],

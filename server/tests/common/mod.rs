@@ -416,3 +416,23 @@ impl Api {
         )
     }
 }
+
+/// Reads a response's event stream until `want` appears in it (or `limit` passes): what was
+/// read.
+pub async fn read_stream_until(
+    resp: &mut reqwest::Response,
+    want: &str,
+    limit: std::time::Duration,
+) -> String {
+    let mut text = String::new();
+    let _ = tokio::time::timeout(limit, async {
+        while let Some(chunk) = resp.chunk().await.unwrap() {
+            text.push_str(&String::from_utf8_lossy(&chunk));
+            if text.contains(want) {
+                break;
+            }
+        }
+    })
+    .await;
+    text
+}
