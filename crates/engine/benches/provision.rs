@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! cargo bench -p steward-engine --bench provision -- [N] [--no-manager] [--assign-users]
-//!     [--changes=200] [--ceiling-only]
+//!     [--changes=200] [--ceiling-only] [--no-ceilings]
 //! ```
 //!
 //! N (10,000 by default) users go into a file SQLite database in a temporary folder (the
@@ -33,7 +33,7 @@
 //! 5. ceilings, for where the time goes: the target alone (a bare client doing a lookup and a
 //!    create per object at the engine's concurrency) and the store alone (the reads and writes
 //!    the engine makes for created objects: a lookup each, the links and log entries per page
-//!    of 250, in a fresh database).
+//!    of 250, in a fresh database); `--no-ceilings` leaves them out.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -496,9 +496,21 @@ impl Target {
         serde_json::from_str(&line).unwrap()
     }
 
-    /// (method, path) of each request received since the last `clear`.
-    fn requests(&self) -> Vec<(String, String)> {
-        serde_json::from_value(self.ask("requests")).unwrap()
+    /// The requests received since the last `clear`, counted by method and collection
+    /// ("12 (GET /Users 4, POST /Users 8)"). The child counts them, so that this process
+    /// (whose memory the bench reports) never holds the request log.
+    fn requests_by_method(&self) -> String {
+        self.ask("by_method").as_str().unwrap().to_string()
+    }
+
+    /// How many requests were received since the last `clear`.
+    fn request_count(&self) -> usize {
+        self.ask("count").as_u64().unwrap() as usize
+    }
+
+    /// Whether a PATCH to `path` was received since the last `clear`.
+    fn patched(&self, path: &str) -> bool {
+        self.ask(&format!("patched {path}")).as_bool().unwrap()
     }
 
     fn clear(&self) {
@@ -530,11 +542,17 @@ async fn serve_target() {
         for line in stdin.lock().lines() {
             let Ok(line) = line else { break };
             let answer = match line.trim() {
-                "requests" => json!(fake
-                    .requests()
-                    .into_iter()
-                    .map(|r| (r.method, r.path))
-                    .collect::<Vec<_>>()),
+                "by_method" => json!(by_method(
+                    fake.requests().iter().map(|r| (&r.method, &r.path))
+                )),
+                "count" => json!(fake.requests().len()),
+                patched if patched.starts_with("patched ") => {
+                    let path = &patched["patched ".len()..];
+                    json!(fake
+                        .requests()
+                        .iter()
+                        .any(|r| r.method == "PATCH" && r.path == path))
+                }
                 "clear" => {
                     fake.clear_requests();
                     json!(true)
@@ -575,7 +593,7 @@ async fn serve_target() {
 // ---------------------------------------------------------------------------------------
 // Reporting helpers
 
-fn by_method(requests: &[(String, String)]) -> String {
+fn by_method<'a>(requests: impl Iterator<Item = (&'a String, &'a String)>) -> String {
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     for (method, path) in requests {
         let collection = path.trim_matches('/').split('/').next().unwrap_or("");
@@ -620,6 +638,8 @@ struct Args {
     /// Only the target ceiling over all N objects, with the memory it takes: what FakeScim
     /// alone holds, to set against the whole run's peak.
     ceiling_only: bool,
+    /// Stop after the engine phases (no ceilings): for profiling the engine alone.
+    no_ceilings: bool,
 }
 
 fn args() -> Args {
@@ -629,12 +649,15 @@ fn args() -> Args {
         changes: 200,
         assign_users: false,
         ceiling_only: false,
+        no_ceilings: false,
     };
     for arg in std::env::args().skip(1) {
         if arg == "--no-manager" {
             a.managers = false;
         } else if arg == "--assign-users" {
             a.assign_users = true;
+        } else if arg == "--no-ceilings" {
+            a.no_ceilings = true;
         } else if arg == "--ceiling-only" {
             a.ceiling_only = true;
         } else if let Some(c) = arg.strip_prefix("--changes=") {
@@ -783,7 +806,7 @@ async fn run(args: Args) {
     print_cycles(&cycles);
     println!(
         "  requests received by the target: {}",
-        by_method(&target.requests())
+        target.requests_by_method()
     );
     let stats = client.stats();
     println!(
@@ -815,7 +838,7 @@ async fn run(args: Args) {
     let started = Instant::now();
     let cycles = engine.run_until_idle(&app.id).await.unwrap();
     let wall = started.elapsed();
-    let sent = target.requests().len();
+    let sent = target.request_count();
     println!(
         "\n[3] no-op periodic cycle: {:.2} s over {objects} objects = {:.0} objects/s; requests sent: {sent}{}",
         wall.as_secs_f64(),
@@ -826,7 +849,7 @@ async fn run(args: Args) {
     if sent > 0 {
         println!(
             "  requests received by the target: {}",
-            by_method(&target.requests())
+            target.requests_by_method()
         );
     }
     timed.report();
@@ -860,11 +883,7 @@ async fn run(args: Args) {
         store.replace_user(uid, resource, None).await.unwrap();
         let mut arrived = None;
         while t0.elapsed() < Duration::from_secs(10) {
-            if target
-                .requests()
-                .iter()
-                .any(|(method, p)| method == "PATCH" && *p == path)
-            {
+            if target.patched(&path) {
                 arrived = Some(t0.elapsed());
                 break;
             }
@@ -911,6 +930,12 @@ async fn run(args: Args) {
         memory.overall_heap as f64 / 1048576.0
     );
     drop(target);
+    if args.no_ceilings {
+        drop(engine);
+        drop(store);
+        let _ = std::fs::remove_dir_all(&dir);
+        return;
+    }
 
     // ---- Ceilings
     let m = n.min(CEILING_MAX);
