@@ -12,9 +12,10 @@
 //! there are no more than the threshold (or an admin allowed them), and otherwise stay staged
 //! and the cycle ends `too_many_deletes`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use futures::stream::{self, StreamExt};
@@ -36,6 +37,15 @@ enum PageEnd {
     Last,
     /// The cycle stops (see [`Cycle::stopped`]).
     Stop,
+}
+
+/// How often a run of pages that changed nothing saves its progress (and looks for a pause).
+const QUIET_SAVE: Duration = Duration::from_millis(250);
+
+/// What a cycle sent or recorded so far (all but skips): grows with every page that did
+/// something.
+fn acted(c: &steward_store::CycleCounters) -> u64 {
+    c.created + c.updated + c.disabled + c.deleted + c.failed + c.retried + c.staged
 }
 
 /// Why a cycle stopped before its end.
@@ -68,8 +78,11 @@ pub struct Cycle<'a> {
     pub stopped: Option<Stop>,
     /// Whether the first object went alone already.
     probed: bool,
-    /// Users the managers' pass handled: the users' pass leaves them out.
-    handled: std::collections::HashSet<String>,
+    /// Users the managers' pass handled (one in 50 in a typical directory): the users' pass
+    /// leaves them out.
+    handled: HashSet<UserId>,
+    /// When the progress was last saved, and [`acted`] then.
+    saved: Option<(Instant, u64)>,
     /// Whether an object may have an escrow entry to clear (some had when the cycle began,
     /// or one failed since): otherwise successes skip that write.
     escrow_possible: Option<Arc<AtomicBool>>,
@@ -107,6 +120,7 @@ impl<'a> Cycle<'a> {
             stopped: None,
             probed: false,
             handled: Default::default(),
+            saved: None,
             escrow_possible: None,
         }
     }
@@ -258,6 +272,17 @@ impl<'a> Cycle<'a> {
             return Ok(PageEnd::Last);
         };
         *after = last;
+        // A page that sent or recorded nothing (a no-op cycle is all such pages) saves its
+        // cursor and looks for a pause at most every QUIET_SAVE: resuming from an earlier
+        // cursor only looks again at unchanged users, and the counters saved with it match it.
+        let acted = acted(&self.record.counters);
+        let quiet = self.stopped.is_none()
+            && self
+                .saved
+                .is_some_and(|(at, before)| before == acted && at.elapsed() < QUIET_SAVE);
+        if quiet {
+            return Ok(PageEnd::Next);
+        }
         self.save(format!("{phase}:{after}")).await?;
         if self.stopped.is_some() {
             return Ok(PageEnd::Stop);
@@ -289,6 +314,7 @@ impl<'a> Cycle<'a> {
     async fn save(&mut self, cursor: String) -> Result<(), StoreError> {
         self.record.cursor = Some(cursor);
         self.store.save_cycle_progress(&self.record).await?;
+        self.saved = Some((Instant::now(), acted(&self.record.counters)));
         self.progress();
         Ok(())
     }
@@ -319,33 +345,38 @@ impl<'a> Cycle<'a> {
                 let ids = self.store.manager_ids(UserId::parse(&after), PAGE).await?;
                 let last = ids.last().map(|id| id.to_string());
                 let users = self.store.users_by_ids(&ids).await?;
+                let ids: Vec<String> = ids.iter().map(|id| id.to_string()).collect();
                 let links: BTreeMap<String, Link> = self
                     .store
-                    .links(
-                        self.app(),
-                        ObjectType::User,
-                        &ids.iter().map(|id| id.to_string()).collect::<Vec<_>>(),
-                    )
+                    .links(self.app(), ObjectType::User, &ids)
                     .await?
                     .into_iter()
                     .map(|l| (l.source_id.clone(), l))
                     .collect();
+                let assigned: HashSet<String> = self
+                    .store
+                    .assigned_users_among(self.app(), &ids)
+                    .await?
+                    .into_iter()
+                    .collect();
                 let page: Vec<UserBasis> = users
                     .iter()
                     .map(|u| {
-                        let link = links.get(&u.id.to_string());
+                        let id = u.id.to_string();
+                        let link = links.get(&id);
                         UserBasis {
                             id: u.id,
                             version: u.version,
                             linked: link.is_some(),
                             basis: link.and_then(|l| l.basis.clone()),
                             active: link.is_some_and(|l| l.active),
+                            assigned: assigned.contains(&id),
                         }
                     })
                     .collect();
                 let (rest, _) = self.unchanged_left_out(&page).await?;
                 let (subjects, _) = self.user_subjects(&rest, links).await?;
-                self.handled.extend(page.iter().map(|u| u.id.to_string()));
+                self.handled.extend(page.iter().map(|u| u.id));
                 self.run(subjects).await?;
                 match self.end_page("manager", last, &mut after).await? {
                     PageEnd::Next => {}
@@ -605,16 +636,13 @@ impl<'a> Cycle<'a> {
         &mut self,
         page: &[UserBasis],
     ) -> Result<(Vec<(UserId, bool)>, bool), StoreError> {
-        let ids: Vec<String> = page.iter().map(|u| u.id.to_string()).collect();
-        let groups_of = self.groups_of(&ids).await?;
         let mut rest = Vec::new();
         let mut linked = false;
-        for (u, id) in page.iter().zip(&ids) {
-            if self.handled.contains(id) {
+        for u in page {
+            if self.handled.contains(&u.id) {
                 continue;
             }
-            let groups = groups_of.get(id).map(Vec::as_slice).unwrap_or(&[]);
-            let assigned = self.assignments.user_assigned(id, groups);
+            let assigned = u.assigned;
             // Not assigned and never provisioned: there is nothing to send, so nothing to read.
             if !assigned && self.ctx.settings.assigned_only() && !u.linked {
                 self.record.counters.skipped += 1;
@@ -697,18 +725,6 @@ impl<'a> Cycle<'a> {
             s.references_complete = true;
         }
         Ok(())
-    }
-
-    /// The direct groups of each user.
-    async fn groups_of(&self, ids: &[String]) -> Result<HashMap<String, Vec<String>>, StoreError> {
-        let mut out: HashMap<String, Vec<String>> = HashMap::new();
-        if ids.is_empty() {
-            return Ok(out);
-        }
-        for (member, group, _) in self.store.groups_of(ids).await? {
-            out.entry(member).or_default().push(group.to_string());
-        }
-        Ok(out)
     }
 
     /// The links with a source id after `after` and up to `upto` (to the end when `None`).

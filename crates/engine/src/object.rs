@@ -76,13 +76,10 @@ impl Subject {
                     None => None,
                 };
                 if let Some(user) = user.filter(|u| u.deleted_at.is_none()) {
-                    let groups: Vec<String> = store
-                        .groups_of(&[id.to_string()])
+                    subject.assigned = !store
+                        .assigned_users_among(app, &[id.to_string()])
                         .await?
-                        .into_iter()
-                        .map(|(_, g, _)| g.to_string())
-                        .collect();
-                    subject.assigned = assignments.user_assigned(id, &groups);
+                        .is_empty();
                     subject.active = user.active;
                     subject.version = Some(user.version);
                     subject.resource = Some(user.to_scim());

@@ -79,8 +79,16 @@ pub trait ApplicationStore: Send + Sync {
         search: Option<&str>,
         limit: u32,
     ) -> StoreResult<Page<Assignment>>;
-    /// Every assigned user and group, without names: what the engine needs to decide scope.
-    async fn assigned_principals(&self, application: &str) -> StoreResult<Vec<Member>>;
+    /// Every assigned group's id: what the engine keeps to decide the scope of groups (users
+    /// are asked a page at a time, with [`Self::assigned_users_among`]).
+    async fn assigned_groups(&self, application: &str) -> StoreResult<Vec<String>>;
+    /// Those of `user_ids` assigned to the application, directly or through a group they are
+    /// a direct member of.
+    async fn assigned_users_among(
+        &self,
+        application: &str,
+        user_ids: &[String],
+    ) -> StoreResult<Vec<String>>;
 }
 
 /// The parts of an application an update changes; `None` leaves a part as it is.

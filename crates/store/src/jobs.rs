@@ -178,6 +178,9 @@ pub struct UserBasis {
     pub basis: Option<String>,
     /// Whether the linked account is active.
     pub active: bool,
+    /// Whether the user is assigned to the application, directly or through a group they
+    /// are a direct member of.
+    pub assigned: bool,
 }
 
 /// A disable or delete held back by the accidental-deletion threshold.
@@ -281,8 +284,9 @@ pub trait JobStore: Send + Sync {
         limit: u32,
     ) -> StoreResult<Vec<Link>>;
     /// For a full cycle: the next current users after `after` in id order, with their
-    /// version and, when linked to `application`, the link's basis and state: what the cycle
-    /// needs to leave unchanged users out without reading them or their links.
+    /// version, whether each is assigned to `application` and, when linked to it,
+    /// the link's basis and state: what the cycle needs to leave unchanged users out without
+    /// reading them or their links.
     async fn scan_user_bases(
         &self,
         application: &str,

@@ -7,6 +7,16 @@ use crate::{
     ObjectType, Page, StoreError, StoreResult, StoredCredential,
 };
 use async_trait::async_trait;
+
+/// SQL: whether user `u` is assigned to application `?1`, directly or through a group they
+/// are a direct member of: one index lookup for the user, and one membership lookup per
+/// assigned group (those are read once per statement). Written so that the planner never
+/// walks every assignment of the application for each user.
+pub(super) const USER_ASSIGNED: &str = "(EXISTS (SELECT 1 FROM assignments a
+        WHERE a.application_id = ?1 AND a.principal_id = u.id AND a.principal_type = 'user')
+    OR EXISTS (SELECT 1 FROM group_members gm
+        WHERE gm.member_id = u.id AND gm.group_id IN (SELECT a.principal_id FROM assignments a
+            WHERE a.application_id = ?1 AND a.principal_type = 'group')))";
 use chrono::Utc;
 use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
@@ -362,22 +372,35 @@ impl ApplicationStore for SqliteStore {
         Ok(Page { items, total })
     }
 
-    async fn assigned_principals(&self, application: &str) -> StoreResult<Vec<Member>> {
-        let rows = sqlx::query(
-            "SELECT principal_id, principal_type FROM assignments WHERE application_id = ?",
+    async fn assigned_groups(&self, application: &str) -> StoreResult<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT principal_id FROM assignments
+             WHERE application_id = ? AND principal_type = 'group'",
         )
         .bind(application)
         .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                let t: String = r.try_get("principal_type")?;
-                Ok(Member {
-                    id: r.try_get("principal_id")?,
-                    member_type: member_type_from(&t),
-                })
-            })
-            .collect()
+        .await?)
+    }
+
+    async fn assigned_users_among(
+        &self,
+        application: &str,
+        user_ids: &[String],
+    ) -> StoreResult<Vec<String>> {
+        if user_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        // One statement whatever the number of ids (a JSON array), so the statement cache
+        // holds one entry for it instead of one per length.
+        let ids = serde_json::Value::from(user_ids).to_string();
+        Ok(sqlx::query_scalar(&format!(
+            "SELECT u.id FROM users u
+             WHERE u.id IN (SELECT value FROM json_each(?2)) AND {USER_ASSIGNED}"
+        ))
+        .bind(application)
+        .bind(ids)
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     async fn delete_application(&self, id: &str) -> StoreResult<()> {
@@ -605,5 +628,89 @@ mod tests {
             changes[0].detail.as_ref().unwrap()["application"],
             app.id.as_str()
         );
+    }
+
+    #[tokio::test]
+    async fn the_engine_reads_assigned_groups_whole_and_assigned_users_by_page() {
+        use crate::{DirectoryStore, JobStore};
+        let store = SqliteStore::in_memory().await.unwrap();
+        let app = store.create_application("custom-scim", "HR").await.unwrap();
+        let other = store
+            .create_application("custom-scim", "CRM")
+            .await
+            .unwrap();
+        let mut users = Vec::new();
+        for name in ["ada", "bob", "cy", "dee"] {
+            users.push(
+                store
+                    .create_user(serde_json::json!({ "userName": name }))
+                    .await
+                    .unwrap()
+                    .id
+                    .to_string(),
+            );
+        }
+        let member = |id: &str, member_type| Member {
+            id: id.to_string(),
+            member_type,
+        };
+        // Ada directly, Bob through the group, Cy only to the other application, Dee not.
+        let group = store
+            .create_group(
+                serde_json::json!({"displayName": "Analysts"}),
+                vec![member(&users[1], MemberType::User)],
+            )
+            .await
+            .unwrap();
+        store
+            .assign(&app.id, member(&users[0], MemberType::User), "User")
+            .await
+            .unwrap();
+        store
+            .assign(&other.id, member(&users[2], MemberType::User), "User")
+            .await
+            .unwrap();
+        store
+            .assign(
+                &app.id,
+                member(&group.id.to_string(), MemberType::Group),
+                "User",
+            )
+            .await
+            .unwrap();
+
+        assert_eq!(
+            store.assigned_groups(&app.id).await.unwrap(),
+            [group.id.to_string()]
+        );
+        assert!(store.assigned_groups(&other.id).await.unwrap().is_empty());
+        // Only among the ids asked; a group id is not a user.
+        let mut asked = users.clone();
+        asked.push(group.id.to_string());
+        let mut assigned = store.assigned_users_among(&app.id, &asked).await.unwrap();
+        assigned.sort();
+        let mut expected = vec![users[0].clone(), users[1].clone()];
+        expected.sort();
+        assert_eq!(assigned, expected);
+        assert_eq!(
+            store.assigned_users_among(&other.id, &asked).await.unwrap(),
+            [users[2].clone()]
+        );
+        assert!(store
+            .assigned_users_among(&app.id, &users[2..])
+            .await
+            .unwrap()
+            .is_empty());
+        assert!(store
+            .assigned_users_among(&app.id, &[])
+            .await
+            .unwrap()
+            .is_empty());
+        // The basis scan says the same, for every user in order.
+        let bases = store.scan_user_bases(&app.id, None, 10).await.unwrap();
+        assert_eq!(bases.len(), 4);
+        for b in &bases {
+            assert_eq!(b.assigned, expected.contains(&b.id.to_string()), "{b:?}");
+        }
     }
 }

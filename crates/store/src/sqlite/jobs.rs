@@ -644,14 +644,16 @@ impl JobStore for SqliteStore {
         after: Option<UserId>,
         limit: u32,
     ) -> StoreResult<Vec<UserBasis>> {
-        let rows = sqlx::query(
-            "SELECT u.id, u.version, l.source_id IS NOT NULL AS linked, l.basis, l.state
+        let rows = sqlx::query(&format!(
+            "SELECT u.id, u.version, l.source_id IS NOT NULL AS linked, l.basis, l.state,
+                    {ASSIGNED} AS assigned
              FROM users u
-             LEFT JOIN provisioning_links l
-               ON l.application_id = ? AND l.object_type = 'user' AND l.source_id = u.id
-             WHERE u.deleted_at IS NULL AND u.id > ?
-             ORDER BY u.id LIMIT ?",
-        )
+             LEFT JOIN provisioning_links l INDEXED BY provisioning_links_basis_idx
+               ON l.application_id = ?1 AND l.object_type = 'user' AND l.source_id = u.id
+             WHERE u.deleted_at IS NULL AND u.id > ?2
+             ORDER BY u.id LIMIT ?3",
+            ASSIGNED = super::application::USER_ASSIGNED
+        ))
         .bind(application)
         .bind(after.map(|id| id.to_string()).unwrap_or_default())
         .bind(limit)
@@ -667,6 +669,7 @@ impl JobStore for SqliteStore {
                     linked: row.try_get("linked")?,
                     basis: row.try_get("basis")?,
                     active: row.try_get::<Option<String>, _>("state")?.as_deref() == Some("active"),
+                    assigned: row.try_get("assigned")?,
                 })
             })
             .collect()

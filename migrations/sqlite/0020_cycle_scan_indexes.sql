@@ -1,0 +1,6 @@
+-- What a full cycle reads for every user (`scan_user_bases`), answered from indexes alone:
+-- without them each page read the users' rows (with their whole SCIM resource) and the
+-- links' rows (with the values last sent), most of a no-op cycle's time at 100,000 users.
+CREATE INDEX users_scan_idx ON users (id, deleted_at, version);
+CREATE INDEX provisioning_links_basis_idx
+    ON provisioning_links (application_id, object_type, source_id, state, basis);
