@@ -421,9 +421,18 @@ fn user_resource(i: usize, manager: Option<&UserId>) -> Value {
 }
 
 /// Imports `n` users (managers first in each batch, so their ids are known) and the groups;
-/// returns the user ids in creation order.
-async fn build_directory(store: &Arc<dyn Store>, n: usize, managers: bool) -> Vec<UserId> {
-    let mut ids: Vec<UserId> = Vec::with_capacity(n);
+/// returns the ids of the users at the `wanted` positions (in creation order) only, so that
+/// the bench's own memory does not grow with N.
+async fn build_directory(
+    store: &Arc<dyn Store>,
+    n: usize,
+    managers: bool,
+    wanted: impl Iterator<Item = usize>,
+) -> BTreeMap<usize, UserId> {
+    let size = GROUP_SIZE.min(n / GROUPS);
+    // The groups' members: positions g + k * GROUPS, the first size * GROUPS users.
+    let wanted: std::collections::BTreeSet<usize> = wanted.chain(0..size * GROUPS).collect();
+    let mut ids = BTreeMap::new();
     let mut start = 0;
     while start < n {
         let end = (start + IMPORT_BATCH).min(n);
@@ -458,15 +467,16 @@ async fn build_directory(store: &Arc<dyn Store>, n: usize, managers: bool) -> Ve
                 slots[i - start] = Some(r.unwrap());
             }
         }
-        ids.extend(slots.into_iter().map(Option::unwrap));
+        for i in wanted.range(start..end) {
+            ids.insert(*i, slots[i - start].unwrap());
+        }
         start = end;
     }
     // A few groups, each with distinct members spread over the directory.
-    let size = GROUP_SIZE.min(n / GROUPS);
     for g in 0..GROUPS {
         let members = (0..size)
             .map(|k| Member {
-                id: ids[(g + k * GROUPS) % n].to_string(),
+                id: ids[&((g + k * GROUPS) % n)].to_string(),
                 member_type: MemberType::User,
             })
             .collect();
@@ -740,7 +750,11 @@ async fn run(args: Args) {
             .unwrap(),
     );
     let started = Instant::now();
-    let ids = build_directory(&store, n, args.managers).await;
+    // The users whose displayName the latency phase changes.
+    let changes = args.changes.min(n);
+    let step = (n / changes.max(1)).max(1);
+    let changed = |k: usize| (k * step + 7) % n;
+    let ids = build_directory(&store, n, args.managers, (0..changes).map(changed)).await;
     println!(
         "\n[1] directory setup: {n} users + {GROUPS} groups in {:.2} s (batch import, {IMPORT_BATCH} per transaction)",
         started.elapsed().as_secs_f64()
@@ -784,18 +798,24 @@ async fn run(args: Args) {
         .unwrap();
     if args.assign_users {
         let started = Instant::now();
-        for id in &ids {
-            store
-                .assign(
-                    &app.id,
-                    Member {
-                        id: id.to_string(),
-                        member_type: MemberType::User,
-                    },
-                    "User",
-                )
-                .await
-                .unwrap();
+        let mut after = None;
+        loop {
+            let page = store.scan_user_bases(&app.id, after, 1000).await.unwrap();
+            let Some(last) = page.last() else { break };
+            after = Some(last.id);
+            for user in &page {
+                store
+                    .assign(
+                        &app.id,
+                        Member {
+                            id: user.id.to_string(),
+                            member_type: MemberType::User,
+                        },
+                        "User",
+                    )
+                    .await
+                    .unwrap();
+            }
         }
         println!(
             "  assignments: {n} users assigned directly in {:.2} s (scope \"assigned\"; groups are not assigned, so they stay out of scope)",
@@ -908,13 +928,11 @@ async fn run(args: Args) {
     // Let the job task start and settle (it has nothing due).
     tokio::time::sleep(Duration::from_millis(300)).await;
     target.clear();
-    let changes = args.changes.min(n);
     let mut latencies = Vec::with_capacity(changes);
     let mut missed = 0;
-    let step = (n / changes.max(1)).max(1);
     let started_all = Instant::now();
     for k in 0..changes {
-        let uid = ids[(k * step + 7) % n];
+        let uid = ids[&changed(k)];
         let link = store
             .link(&app.id, ObjectType::User, &uid.to_string())
             .await
