@@ -505,10 +505,15 @@ impl<'a> Cycle<'a> {
         for t in types {
             let in_directory = match t {
                 ObjectType::User => self.store.users_page(None, false, 0, 0).await?.total,
+                // Only assigned groups are provisioned when the scope is the assigned ones.
+                ObjectType::Group if self.ctx.settings.assigned_only() => {
+                    self.assignments.group_count() as i64
+                }
                 ObjectType::Group => self.store.groups_page(0, 0).await?.total,
             }
             .max(0) as u64;
-            // No object of the type in the directory: nothing to match, no need to ask.
+            // No object of the type in the directory (or in scope): nothing to match, no need
+            // to ask.
             if in_directory == 0 {
                 continue;
             }

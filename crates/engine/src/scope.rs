@@ -26,4 +26,9 @@ impl Assignments {
     pub fn group_assigned(&self, group_id: &str) -> bool {
         self.groups.contains(group_id)
     }
+
+    /// How many groups are assigned.
+    pub fn group_count(&self) -> usize {
+        self.groups.len()
+    }
 }

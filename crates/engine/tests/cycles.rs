@@ -529,6 +529,38 @@ async fn a_full_cycle_finds_links_whose_user_is_gone() {
 }
 
 #[tokio::test]
+async fn a_no_op_cycle_asks_nothing_about_groups_out_of_scope() {
+    // Scope "assigned users and groups": a group nobody assigned is never provisioned, so
+    // no cycle asks the target about groups (it used to list them on every cycle).
+    let w = World::new(json!({})).await;
+    let ada = w.user("ada", None).await;
+    w.assign(&ada, MemberType::User).await;
+    w.store
+        .create_group(
+            json!({"displayName": "Unassigned"}),
+            vec![Member {
+                id: ada.clone(),
+                member_type: MemberType::User,
+            }],
+        )
+        .await
+        .unwrap();
+    w.run().await;
+    assert_eq!(w.fake.users().len(), 1);
+    assert!(w.fake.groups().is_empty());
+    assert!(
+        w.fake.requests().iter().all(|r| !r.path.contains("Groups")),
+        "{:?}",
+        w.fake.requests()
+    );
+    w.fake.clear_requests();
+    let cycles = w.run_now().await;
+    assert_eq!(cycles[0].kind, "periodic");
+    assert_eq!(cycles[0].counters.in_scope, 1, "{:?}", cycles[0].counters);
+    assert!(w.fake.requests().is_empty(), "{:?}", w.fake.requests());
+}
+
+#[tokio::test]
 async fn removals_above_the_threshold_wait_for_an_admin() {
     let w = World::new(json!({"deletion_threshold": 2})).await;
     let mut ids = Vec::new();
