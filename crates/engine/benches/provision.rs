@@ -919,10 +919,7 @@ async fn run(args: Args) {
     );
     print_cycles(&first);
     if sent > 0 {
-        println!(
-            "  requests received by the target: {}",
-            requests.join("; ")
-        );
+        println!("  requests received by the target: {}", requests.join("; "));
     }
     timed.report();
     target.clear();
