@@ -344,37 +344,20 @@ impl<'a> Cycle<'a> {
             loop {
                 let ids = self.store.manager_ids(UserId::parse(&after), PAGE).await?;
                 let last = ids.last().map(|id| id.to_string());
-                let users = self.store.users_by_ids(&ids).await?;
-                let ids: Vec<String> = ids.iter().map(|id| id.to_string()).collect();
-                let links: BTreeMap<String, Link> = self
-                    .store
-                    .links(self.app(), ObjectType::User, &ids)
-                    .await?
-                    .into_iter()
-                    .map(|l| (l.source_id.clone(), l))
-                    .collect();
-                let assigned: HashSet<String> = self
-                    .store
-                    .assigned_users_among(self.app(), &ids)
-                    .await?
-                    .into_iter()
-                    .collect();
-                let page: Vec<UserBasis> = users
-                    .iter()
-                    .map(|u| {
-                        let id = u.id.to_string();
-                        let link = links.get(&id);
-                        UserBasis {
-                            id: u.id,
-                            version: u.version,
-                            linked: link.is_some(),
-                            basis: link.and_then(|l| l.basis.clone()),
-                            active: link.is_some_and(|l| l.active),
-                            assigned: assigned.contains(&id),
-                        }
-                    })
-                    .collect();
-                let (rest, _) = self.unchanged_left_out(&page).await?;
+                let page = self.store.user_bases(self.app(), &ids).await?;
+                let (rest, linked) = self.unchanged_left_out(&page).await?;
+                // The links of the managers left to run, when one of them has any.
+                let links: BTreeMap<String, Link> = if linked {
+                    let ids: Vec<String> = rest.iter().map(|(id, _)| id.to_string()).collect();
+                    self.store
+                        .links(self.app(), ObjectType::User, &ids)
+                        .await?
+                        .into_iter()
+                        .map(|l| (l.source_id.clone(), l))
+                        .collect()
+                } else {
+                    BTreeMap::new()
+                };
                 let (subjects, _) = self.user_subjects(&rest, links).await?;
                 self.handled.extend(page.iter().map(|u| u.id));
                 self.run(subjects).await?;

@@ -293,6 +293,8 @@ pub trait JobStore: Send + Sync {
         after: Option<UserId>,
         limit: u32,
     ) -> StoreResult<Vec<UserBasis>>;
+    /// The same as [`Self::scan_user_bases`] for the current users among `ids`, in id order.
+    async fn user_bases(&self, application: &str, ids: &[UserId]) -> StoreResult<Vec<UserBasis>>;
     /// How many links of the type have a source id after `after` and up to `upto`.
     async fn count_links_between(
         &self,

@@ -168,13 +168,6 @@ pub trait DirectoryStore: Send + Sync {
         limit: u32,
         prefilter: Option<&Prefilter>,
     ) -> StoreResult<Vec<User>>;
-    /// The ids and versions of current users in id order after `after`: for cycles that only
-    /// read in full the users that changed.
-    async fn scan_user_versions(
-        &self,
-        after: Option<UserId>,
-        limit: u32,
-    ) -> StoreResult<Vec<(UserId, i64)>>;
     /// The distinct managers (enterprise `manager.value`) of current users after `after`, in id
     /// order: an index answers it.
     async fn manager_ids(&self, after: Option<UserId>, limit: u32) -> StoreResult<Vec<UserId>>;

@@ -712,5 +712,14 @@ mod tests {
         for b in &bases {
             assert_eq!(b.assigned, expected.contains(&b.id.to_string()), "{b:?}");
         }
+        // Asked by id, the same bases, in id order, current users only.
+        let (ada, dee) = (&bases[0], &bases[3]);
+        store.soft_delete_user(bases[1].id).await.unwrap();
+        let asked = store
+            .user_bases(&app.id, &[dee.id, bases[1].id, ada.id])
+            .await
+            .unwrap();
+        assert_eq!(asked, [ada.clone(), dee.clone()]);
+        assert!(store.user_bases(&app.id, &[]).await.unwrap().is_empty());
     }
 }

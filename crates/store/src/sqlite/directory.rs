@@ -70,7 +70,7 @@ fn parse_json(text: &str) -> StoreResult<Value> {
 pub(super) fn user_from_row(row: &SqliteRow) -> StoreResult<User> {
     let id: String = row.try_get("id")?;
     Ok(User {
-        id: UserId::parse(&id).ok_or_else(|| StoreError::Corrupt(format!("user id {id:?}")))?,
+        id: parse_user_id(&id)?,
         resource: parse_json(row.try_get("resource")?)?,
         version: row.try_get("version")?,
         active: row.try_get("active")?,
@@ -431,21 +431,7 @@ impl DirectoryStore for SqliteStore {
         let total = count.fetch_one(&self.pool).await?;
         let items = rows
             .iter()
-            .map(|row| {
-                let id: String = row.try_get("id")?;
-                Ok(UserSummary {
-                    id: UserId::parse(&id)
-                        .ok_or_else(|| StoreError::Corrupt(format!("user id {id:?}")))?,
-                    user_name: row.try_get("user_name")?,
-                    display_name: row.try_get("display_name")?,
-                    given_name: row.try_get("given_name")?,
-                    family_name: row.try_get("family_name")?,
-                    email: row.try_get("email")?,
-                    active: row.try_get("active")?,
-                    deleted: row.try_get("deleted")?,
-                    updated_at: row.try_get("updated_at")?,
-                })
-            })
+            .map(summary_from_row)
             .collect::<StoreResult<Vec<_>>>()?;
         Ok(Page { items, total })
     }
@@ -520,30 +506,6 @@ impl DirectoryStore for SqliteStore {
         }
         let rows = query.bind(limit).fetch_all(&self.pool).await?;
         rows.iter().map(user_from_row).collect()
-    }
-
-    async fn scan_user_versions(
-        &self,
-        after: Option<UserId>,
-        limit: u32,
-    ) -> StoreResult<Vec<(UserId, i64)>> {
-        let rows = sqlx::query(
-            "SELECT id, version FROM users WHERE deleted_at IS NULL AND id > ? ORDER BY id LIMIT ?",
-        )
-        .bind(after.map(|id| id.to_string()).unwrap_or_default())
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                let id: String = row.try_get("id")?;
-                Ok((
-                    UserId::parse(&id)
-                        .ok_or_else(|| StoreError::Corrupt(format!("user id {id:?}")))?,
-                    row.try_get("version")?,
-                ))
-            })
-            .collect()
     }
 
     async fn manager_ids(&self, after: Option<UserId>, limit: u32) -> StoreResult<Vec<UserId>> {
@@ -1104,7 +1066,7 @@ impl DirectoryStore for SqliteStore {
 fn summary_from_row(row: &SqliteRow) -> StoreResult<UserSummary> {
     let id: String = row.try_get("id")?;
     Ok(UserSummary {
-        id: UserId::parse(&id).ok_or_else(|| StoreError::Corrupt(format!("user id {id:?}")))?,
+        id: parse_user_id(&id)?,
         user_name: row.try_get("user_name")?,
         display_name: row.try_get("display_name")?,
         given_name: row.try_get("given_name")?,
@@ -1117,6 +1079,10 @@ fn summary_from_row(row: &SqliteRow) -> StoreResult<UserSummary> {
 }
 
 const GROUP_COLUMNS: &str = "id, display_name, resource, version, created_at, updated_at";
+
+pub(super) fn parse_user_id(id: &str) -> StoreResult<UserId> {
+    UserId::parse(id).ok_or_else(|| StoreError::Corrupt(format!("user id {id:?}")))
+}
 
 fn parse_group_id(id: &str) -> StoreResult<GroupId> {
     GroupId::parse(id).ok_or_else(|| StoreError::Corrupt(format!("group id {id:?}")))

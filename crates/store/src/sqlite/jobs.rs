@@ -1,5 +1,6 @@
 //! [`JobStore`] on SQLite.
 
+use super::directory::parse_user_id;
 use super::provisioning::{link_from, object_type, LINK_COLUMNS_LIGHT};
 use super::SqliteStore;
 use crate::jobs::{
@@ -108,6 +109,30 @@ impl SqliteStore {
         })?;
         Ok(())
     }
+}
+
+/// What [`UserBasis`] reads of users `u` for application `?1`, answered from indexes
+/// (migration 0020); the callers add which users.
+fn user_basis_select() -> String {
+    format!(
+        "SELECT u.id, u.version, l.source_id IS NOT NULL AS linked, l.basis, l.state,
+                {} AS assigned
+         FROM users u
+         LEFT JOIN provisioning_links l INDEXED BY provisioning_links_basis_idx
+           ON l.application_id = ?1 AND l.object_type = 'user' AND l.source_id = u.id",
+        super::application::USER_ASSIGNED
+    )
+}
+
+fn basis_from_row(row: &SqliteRow) -> StoreResult<UserBasis> {
+    Ok(UserBasis {
+        id: parse_user_id(row.try_get("id")?)?,
+        version: row.try_get("version")?,
+        linked: row.try_get("linked")?,
+        basis: row.try_get("basis")?,
+        active: row.try_get::<Option<String>, _>("state")?.as_deref() == Some("active"),
+        assigned: row.try_get("assigned")?,
+    })
 }
 
 #[async_trait]
@@ -645,34 +670,32 @@ impl JobStore for SqliteStore {
         limit: u32,
     ) -> StoreResult<Vec<UserBasis>> {
         let rows = sqlx::query(&format!(
-            "SELECT u.id, u.version, l.source_id IS NOT NULL AS linked, l.basis, l.state,
-                    {ASSIGNED} AS assigned
-             FROM users u
-             LEFT JOIN provisioning_links l INDEXED BY provisioning_links_basis_idx
-               ON l.application_id = ?1 AND l.object_type = 'user' AND l.source_id = u.id
-             WHERE u.deleted_at IS NULL AND u.id > ?2
-             ORDER BY u.id LIMIT ?3",
-            ASSIGNED = super::application::USER_ASSIGNED
+            "{} WHERE u.deleted_at IS NULL AND u.id > ?2 ORDER BY u.id LIMIT ?3",
+            user_basis_select()
         ))
         .bind(application)
         .bind(after.map(|id| id.to_string()).unwrap_or_default())
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|row| {
-                let id: String = row.try_get("id")?;
-                Ok(UserBasis {
-                    id: UserId::parse(&id)
-                        .ok_or_else(|| StoreError::Corrupt(format!("user id {id:?}")))?,
-                    version: row.try_get("version")?,
-                    linked: row.try_get("linked")?,
-                    basis: row.try_get("basis")?,
-                    active: row.try_get::<Option<String>, _>("state")?.as_deref() == Some("active"),
-                    assigned: row.try_get("assigned")?,
-                })
-            })
-            .collect()
+        rows.iter().map(basis_from_row).collect()
+    }
+
+    async fn user_bases(&self, application: &str, ids: &[UserId]) -> StoreResult<Vec<UserBasis>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<String> = ids.iter().map(UserId::to_string).collect();
+        let rows = sqlx::query(&format!(
+            "{} WHERE u.deleted_at IS NULL AND u.id IN (SELECT value FROM json_each(?2))
+             ORDER BY u.id",
+            user_basis_select()
+        ))
+        .bind(application)
+        .bind(serde_json::Value::from(ids).to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(basis_from_row).collect()
     }
 
     async fn count_links_between(
